@@ -1,0 +1,66 @@
+"""Build gcore's extension against the system's libevent 2.1, found with pkg-config."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+
+INSTALL_HINT = {
+    "linux": "apt-get install libevent-dev pkg-config   (Fedora: dnf install libevent-devel)",
+    "darwin": "brew install libevent pkg-config",
+}
+
+
+def pkg_config(*args):
+    if shutil.which("pkg-config") is None:
+        return None
+    try:
+        out = subprocess.run(
+            ["pkg-config", *args, "libevent >= 2.1"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    except subprocess.CalledProcessError:
+        return None
+    return out.split()
+
+
+def libevent_flags():
+    cflags = pkg_config("--cflags")
+    libs = pkg_config("--libs")
+    if cflags is None or libs is None:
+        hint = INSTALL_HINT.get(sys.platform, INSTALL_HINT["linux"])
+        sys.exit(f"gcore: libevent >= 2.1 not found by pkg-config; install it with: {hint}")
+    include_dirs = [f[2:] for f in cflags if f.startswith("-I")]
+    library_dirs = [f[2:] for f in libs if f.startswith("-L")]
+    libraries = [f[2:] for f in libs if f.startswith("-l")]
+    return include_dirs, library_dirs, libraries
+
+
+def extensions():
+    from Cython.Build import cythonize
+
+    include_dirs, library_dirs, libraries = libevent_flags()
+    ext = Extension(
+        "gcore._gcore",
+        ["src/gcore/_gcore.pyx"],
+        include_dirs=include_dirs,
+        library_dirs=library_dirs,
+        libraries=libraries,
+        extra_compile_args=["-O2"],
+    )
+    return cythonize(
+        [ext],
+        language_level=3,
+        compiler_directives={
+            "boundscheck": False,
+            "wraparound": False,
+            "embedsignature": True,
+            "binding": False,
+        },
+        annotate=bool(os.environ.get("GCORE_ANNOTATE")),
+    )
+
+
+setup(ext_modules=extensions())

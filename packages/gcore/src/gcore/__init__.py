@@ -1,0 +1,14 @@
+"""gcore: libevent 2.1's event loop, for gstack (the 0.13 reference's ``gevent.core``).
+
+This module does not work with greenlets: callbacks run in the loop, which
+the hub greenlet runs. They must not block; asynchronous calls (spawning,
+setting an event, putting into a queue without blocking) are fine.
+
+The whole API lives in the compiled extension :mod:`gcore._gcore`; this
+package only re-exports it.
+"""
+
+from gcore._gcore import *  # noqa: F401,F403
+from gcore._gcore import __all__  # noqa: F401
+
+__version__ = "0.1.0"

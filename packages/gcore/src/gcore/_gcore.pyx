@@ -1,0 +1,58 @@
+# cython: language_level=3
+"""libevent 2.1's event loop for Python: the compiled core of gcore.
+
+How it works
+------------
+
+A :class:`Loop` owns one libevent ``event_base``. An :class:`event` embeds one
+libevent ``struct event`` (one allocation per event, no separate C buffer);
+its C callback is a trampoline that re-enters Python with the GIL held, calls
+the user's callback and hands any exception to the loop's error hook, so that
+no error is lost and the loop keeps running.
+
+Lifetime: an event that is pending (added and not yet fired, cancelled or
+deleted) holds a reference to itself, so that it cannot be collected while
+libevent may call it. A one-shot event that fired, a cancelled event or one
+that was never added holds nothing; the loop never keeps a list of events.
+
+Liveness: ``Loop.run()`` returns when nothing that *counts* is left: every
+pending event counts unless created with ``ref=False`` (the loop's own
+signal wake-up watcher is such an event), and so does each queued callback
+and each ``Loop.ref()`` taken by an outside operation (a DNS request in
+flight, for example). That is what lets a hub tell "nothing can ever wake
+you" (``LoopExit``) from "wait".
+
+The blocking poll runs without the GIL. The default loop (the main thread's)
+also watches ``signal.set_wakeup_fd``'s socket, so that a signal such as
+SIGINT wakes the poll and its Python handler runs at once.
+"""
+
+cimport cython
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from libc.errno cimport errno
+from libc.math cimport isnan
+
+from gcore.libevent cimport *
+
+import os
+import sys
+import traceback
+
+__all__ = [
+    "Loop", "event", "read_event", "write_event", "readwrite_event", "timer", "signal",
+    "active_event", "callback",
+    "EV_TIMEOUT", "EV_READ", "EV_WRITE", "EV_SIGNAL", "EV_PERSIST", "EV_ET", "EV_CLOSED",
+    "init", "dispatch", "loop", "get_version", "get_method", "get_header_version", "reinit",
+    "get_default_loop", "supported_methods",
+]
+
+include "loop.pxi"
+include "events.pxi"
+include "api.pxi"
+
+# The C constants, as module attributes for Python code.
+globals().update(
+    EV_TIMEOUT=EV_TIMEOUT, EV_READ=EV_READ, EV_WRITE=EV_WRITE, EV_SIGNAL=EV_SIGNAL,
+    EV_PERSIST=EV_PERSIST, EV_ET=EV_ET, EV_CLOSED=EV_CLOSED,
+)

@@ -1,0 +1,357 @@
+# event and its kinds: read/write/readwrite, timer, signal, active_event.
+
+cdef int _NSIG = 65
+try:
+    import signal as _signal_mod
+    _NSIG = _signal_mod.NSIG
+except (ImportError, AttributeError):
+    pass
+
+_EV_NAMES = (
+    (EV_TIMEOUT, "EV_TIMEOUT"), (EV_READ, "EV_READ"), (EV_WRITE, "EV_WRITE"),
+    (EV_SIGNAL, "EV_SIGNAL"), (EV_PERSIST, "EV_PERSIST"), (EV_ET, "EV_ET"),
+    (EV_CLOSED, "EV_CLOSED"),
+)
+_EVLIST_NAMES = (
+    (EVLIST_TIMEOUT, "EVLIST_TIMEOUT"), (EVLIST_INSERTED, "EVLIST_INSERTED"),
+    (EVLIST_SIGNAL, "EVLIST_SIGNAL"), (EVLIST_ACTIVE, "EVLIST_ACTIVE"),
+    (EVLIST_INTERNAL, "EVLIST_INTERNAL"), (EVLIST_ACTIVE_LATER, "EVLIST_ACTIVE_LATER"),
+    (EVLIST_FINALIZING, "EVLIST_FINALIZING"), (EVLIST_INIT, "EVLIST_INIT"),
+)
+
+
+cdef str _bits_str(int value, names):
+    parts = []
+    for bit, name in names:
+        if value & bit:
+            parts.append(name)
+            value &= ~bit
+    if value:
+        parts.append(hex(value))
+    return "|".join(parts)
+
+
+cdef int _handle_fd(object handle) except -1:
+    """The file descriptor of an int or of an object with ``fileno()``."""
+    cdef long fd
+    if isinstance(handle, int):
+        fd = handle
+    else:
+        fileno = getattr(handle, "fileno", None)
+        if fileno is None:
+            raise TypeError(
+                f"argument must be an int, or have a fileno() method, not {type(handle).__name__}")
+        fd = fileno()
+    if fd < 0:
+        raise ValueError(f"file descriptor cannot be a negative integer ({fd})")
+    return fd
+
+
+cdef int _check_signum(object signalnum) except -1:
+    cdef long num
+    if not isinstance(signalnum, int):
+        raise TypeError(f"signal number must be an int, not {type(signalnum).__name__}")
+    num = signalnum
+    if num < 1 or num >= _NSIG:
+        raise ValueError("signal number out of range")
+    return num
+
+
+cdef void _event_trampoline(evutil_socket_t fd, short evtype, void *arg) noexcept with gil:
+    # ``self`` is a new reference for the duration of the call: releasing
+    # the event's hold on itself below cannot free it under our feet.
+    cdef event self = <event>arg
+    if not (self._ev.ev_events & EV_PERSIST):
+        self._release()
+    try:
+        self._call(evtype)
+    except BaseException:
+        self.loop._report_error(self)
+
+
+cdef class event:
+    """An event: call ``callback(event, evtype)`` when ``handle`` is ready.
+
+    ``evtype`` is a mask of ``EV_READ``/``EV_WRITE`` (``handle`` is then a
+    file descriptor or an object with ``fileno()``), or ``EV_SIGNAL``
+    (``handle`` is a signal number), optionally with ``EV_PERSIST``. The event
+    does nothing until :meth:`add`. The callback gets the event and the mask
+    of what happened (``EV_TIMEOUT`` when the timeout given to :meth:`add`
+    passed first).
+
+    Lifetime: while pending the event keeps itself, its callback and ``arg``
+    alive; a fired one-shot event, a cancelled one and one never added hold no
+    reference to themselves. Using it as a context manager cancels it on exit.
+    ``ref=False`` makes a pending event not keep :meth:`Loop.run` running.
+    """
+
+    cdef c_event _ev
+    cdef readonly Loop loop
+    cdef object _callback
+    cdef object _arg
+    cdef bint _held
+    cdef bint _ref
+    cdef bint _assigned
+
+    def __init__(self, short evtype, handle, callback, arg=None, *, Loop loop=None,
+                 bint ref=True):
+        cdef int fd
+        if evtype & EV_SIGNAL:
+            fd = _check_signum(handle)
+        else:
+            fd = _handle_fd(handle)
+        self._setup(loop, fd, evtype, callback, arg, ref)
+
+    cdef int _setup(self, Loop loop, int fd, short evtype, callback, arg, bint ref) except -1:
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if self._held:
+            raise RuntimeError("cannot re-initialise a pending event")
+        if loop is None:
+            loop = get_default_loop()
+        if event_assign(&self._ev, loop._base, fd, evtype, _event_trampoline, <void *>self) != 0:
+            raise _oserror("event_assign")
+        self.loop = loop
+        self._callback = callback
+        self._arg = arg
+        self._ref = ref
+        self._assigned = True
+        return 0
+
+    cdef inline void _hold(self):
+        if not self._held:
+            self._held = True
+            Py_INCREF(self)
+            if self._ref:
+                self.loop._nref += 1
+
+    cdef inline void _release(self):
+        if self._held:
+            self._held = False
+            if self._ref:
+                self.loop._nref -= 1
+            Py_DECREF(self)
+
+    cdef _call(self, short evtype):
+        self._callback(self, evtype)
+
+    cpdef add(self, timeout=None):
+        """Schedule the event, with an optional timeout in seconds (``None``: none).
+
+        Raises ``ValueError`` for a negative timeout and ``OSError`` when
+        libevent refuses the event (a closed file descriptor, for example).
+        """
+        cdef timeval tv
+        cdef timeval *ptv = NULL
+        if not self._assigned:
+            raise RuntimeError("event is not initialised")
+        if timeout is not None:
+            _to_timeval(timeout, &tv)
+            ptv = &tv
+        if event_add(&self._ev, ptv) != 0:
+            raise _oserror(f"event_add({self._ev.ev_fd})")
+        self._hold()
+
+    cpdef cancel(self):
+        """Remove the event from the loop; return libevent's result code (0: done)."""
+        cdef int rc = 0
+        if self._assigned and self._held:
+            rc = event_del(&self._ev)
+        self._release()
+        return rc
+
+    @property
+    def pending(self):
+        """True while the event is scheduled (added and not yet fired or cancelled)."""
+        return self._held
+
+    @property
+    def callback(self):
+        return self._callback
+
+    @property
+    def arg(self):
+        return self._arg
+
+    @property
+    def fd(self):
+        return self._ev.ev_fd
+
+    @property
+    def events(self):
+        return self._ev.ev_events
+
+    @property
+    def events_str(self):
+        return _bits_str(self._ev.ev_events, _EV_NAMES)
+
+    @property
+    def flags(self):
+        return self._ev.ev_evcallback.evcb_flags
+
+    @property
+    def flags_str(self):
+        return _bits_str(self._ev.ev_evcallback.evcb_flags, _EVLIST_NAMES)
+
+    @property
+    def ref(self):
+        """Whether this event, while pending, keeps :meth:`Loop.run` running."""
+        return self._ref
+
+    @ref.setter
+    def ref(self, bint value):
+        if value == self._ref:
+            return
+        if self._held:
+            self.loop._nref += 1 if value else -1
+        self._ref = value
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.cancel()
+
+    def __dealloc__(self):
+        # Only reachable when not pending (a pending event holds itself).
+        if self._assigned and self.loop is not None and self.loop._base != NULL:
+            event_del(&self._ev)
+
+    cdef str _describe(self):
+        parts = [f"<gcore.{type(self).__name__} at {id(self):#x}"]
+        if self._held:
+            parts.append("pending")
+        if self._ev.ev_events & EV_SIGNAL:
+            parts.append(f"signal={self._ev.ev_fd}")
+        elif self._ev.ev_fd >= 0:
+            parts.append(f"fd={self._ev.ev_fd}")
+        if self._ev.ev_events:
+            parts.append(self.events_str)
+        parts.append(f"flags={self.flags_str or 0}")
+        parts.append(self._describe_callback())
+        return " ".join(parts) + ">"
+
+    cdef str _describe_callback(self):
+        text = f"callback={self._callback!r}"
+        if self._arg is not None:
+            text += f" arg={self._arg!r}"
+        return text
+
+    def __repr__(self):
+        return self._describe()
+
+    def __str__(self):
+        return self._describe()
+
+
+cdef class read_event(event):
+    """``read_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+
+    def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
+                 Loop loop=None, bint ref=True):
+        self._setup(loop, _handle_fd(handle), EV_READ | (EV_PERSIST if persist else 0),
+                    callback, arg, ref)
+        self.add(timeout)
+
+
+cdef class write_event(event):
+    """``write_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+
+    def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
+                 Loop loop=None, bint ref=True):
+        self._setup(loop, _handle_fd(handle), EV_WRITE | (EV_PERSIST if persist else 0),
+                    callback, arg, ref)
+        self.add(timeout)
+
+
+cdef class readwrite_event(event):
+    """``readwrite_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+
+    def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
+                 Loop loop=None, bint ref=True):
+        self._setup(loop, _handle_fd(handle),
+                    EV_READ | EV_WRITE | (EV_PERSIST if persist else 0), callback, arg, ref)
+        self.add(timeout)
+
+
+cdef class _call_event(event):
+    """Base of the events whose callback gets ``*args, **kwargs`` instead of ``(event, evtype)``."""
+
+    cdef tuple _args
+    cdef dict _kwargs
+
+    cdef _call(self, short evtype):
+        if self._kwargs:
+            self._callback(*self._args, **self._kwargs)
+        else:
+            self._callback(*self._args)
+
+    @property
+    def args(self):
+        return self._args
+
+    @property
+    def kwargs(self):
+        return self._kwargs
+
+    @property
+    def arg(self):
+        return (self._callback, self._args, self._kwargs)
+
+    cdef str _describe_callback(self):
+        text = f"callback={self._callback!r}"
+        if self._args:
+            text += f" args={self._args!r}"
+        if self._kwargs:
+            text += f" kwargs={self._kwargs!r}"
+        return text
+
+
+cdef class timer(_call_event):
+    """``timer(seconds, callback, *args, **kwargs)``: call ``callback(*args, **kwargs)`` once, later.
+
+    Scheduled at once. ``timer(0, ...)`` runs in the next loop iteration, after
+    the :class:`active_event` callbacks of this one.
+    """
+
+    def __init__(self, seconds, callback, *args, Loop loop=None, bint ref=True, **kwargs):
+        cdef timeval tv
+        _to_timeval(seconds, &tv)   # validate before anything is set up
+        self._setup(loop, -1, 0, callback, None, ref)
+        self._args = args
+        self._kwargs = kwargs
+        if event_add(&self._ev, &tv) != 0:
+            raise _oserror("event_add(timer)")
+        self._hold()
+
+
+cdef class signal(_call_event):
+    """``signal(signalnum, callback, *args, **kwargs)``: a persistent signal event.
+
+    Calls ``callback(*args, **kwargs)`` on every delivery of the signal until
+    cancelled. Raises ``ValueError`` for a signal number out of range.
+    """
+
+    def __init__(self, signalnum, callback, *args, Loop loop=None, bint ref=True, **kwargs):
+        self._setup(loop, _check_signum(signalnum), EV_SIGNAL | EV_PERSIST, callback, None, ref)
+        self._args = args
+        self._kwargs = kwargs
+        self.add()
+
+
+cdef class active_event(_call_event):
+    """``active_event(callback, *args, **kwargs)``: run the callback in this loop iteration.
+
+    It runs before any ``timer(0, ...)`` added at the same time.
+    """
+
+    def __init__(self, callback, *args, Loop loop=None, bint ref=True, **kwargs):
+        self._setup(loop, -1, 0, callback, None, ref)
+        self._args = args
+        self._kwargs = kwargs
+        self.add()
+
+    cpdef add(self, timeout=None):
+        """Make the event active again (``timeout`` is ignored)."""
+        event_active(&self._ev, EV_TIMEOUT, 1)
+        self._hold()
