@@ -323,15 +323,13 @@ cdef class Loop:
     def _install_wakeup(self):
         import signal as _signal
         import socket as _socket
-        import threading as _threading
-        if _threading.current_thread() is not _threading.main_thread():
-            return
+        # (threading is not imported here: gmonkey must be able to patch it first.)
         r, w = _socket.socketpair()
         r.setblocking(False)
         w.setblocking(False)
         try:
             previous = _signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
-        except ValueError:
+        except ValueError:   # not the main thread: no wake-up fd here
             r.close()
             w.close()
             return

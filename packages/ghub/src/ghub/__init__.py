@@ -1,0 +1,50 @@
+"""ghub: the hub, greenlets, timeouts and sleep — gstack's cooperative core.
+
+The 0.13 reference's top-level ``gevent`` functions live here: ``spawn``,
+``sleep``, ``joinall``, ``Timeout``... The event loop starts implicitly the
+first time something blocks; there is no ``run()`` to call.
+"""
+
+from ghub.greenlet import (
+    Greenlet,
+    LinkedCompleted,
+    LinkedExited,
+    LinkedFailed,
+    LinkedKilled,
+    joinall,
+    killall,
+    spawn,
+    spawn_later,
+    spawn_link,
+    spawn_link_exception,
+    spawn_link_value,
+)
+from ghub.hub import (
+    BlockingSwitchOutError,
+    GreenletExit,
+    Hub,
+    LoopExit,
+    Waiter,
+    fork,
+    get_hub,
+    getcurrent,
+    idle,
+    kill,
+    reinit,
+    shutdown,
+    signal,
+    sleep,
+    spawn_raw,
+)
+from ghub.local import local
+from ghub.timeout import Timeout, with_timeout
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Greenlet", "GreenletExit", "LinkedExited", "LinkedCompleted", "LinkedKilled", "LinkedFailed",
+    "spawn", "spawn_later", "spawn_raw", "spawn_link", "spawn_link_value", "spawn_link_exception",
+    "joinall", "killall", "kill", "getcurrent", "sleep", "idle", "signal", "fork", "reinit",
+    "shutdown", "Timeout", "with_timeout", "get_hub", "Hub", "LoopExit", "BlockingSwitchOutError",
+    "Waiter", "local",
+]

@@ -1,0 +1,132 @@
+"""Timeouts: an exception raised in a greenlet from the outside, after a delay.
+
+How it works
+------------
+
+``Timeout.start()`` arms a ``gcore.timer`` whose callback, run by the hub,
+throws the timeout (or the exception given to it) into the greenlet that
+started it. ``cancel()`` disarms the timer. ``Timeout`` derives from
+``BaseException`` so that ``except Exception:`` in the code it interrupts
+does not swallow it; a timeout caught by code that expected another one is
+told apart by identity (``except Timeout as t: if t is not mine: raise``).
+"""
+
+from __future__ import annotations
+
+from greenlet import getcurrent
+
+import gcore
+from ghub.hub import _validate_seconds, get_hub
+
+__all__ = ["Timeout", "with_timeout"]
+
+_NONE = object()
+
+
+def _throw_if_alive(target, exception):
+    if not target.dead:
+        target.throw(exception)
+
+
+class Timeout(BaseException):
+    """Raise ``exception`` (by default this Timeout itself) in the current greenlet after ``seconds``.
+
+    ``seconds=None`` never fires. As a context manager it starts on entry and
+    is cancelled on exit; with ``exception=False`` the ``with`` block
+    swallows its own timeout (the code after the block runs). Negative
+    ``seconds`` raise ``ValueError``.
+    """
+
+    def __init__(self, seconds=None, exception=None):
+        BaseException.__init__(self)
+        if seconds is not None:
+            seconds = _validate_seconds(seconds, "timeout")
+            if seconds < 0:
+                raise ValueError(f"timeout must be non-negative, not {seconds!r}")
+        self.seconds = seconds
+        self.exception = exception
+        self.timer = None
+
+    def start(self):
+        """Schedule the timeout (in the current greenlet). Raises if already pending."""
+        if self.pending:
+            raise RuntimeError(f"{self!r} is already started; cancel it before restarting")
+        if self.seconds is None:
+            return
+        if self.exception is None or self.exception is False:
+            throw = self
+        elif isinstance(self.exception, type) or isinstance(self.exception, BaseException):
+            throw = self.exception
+        else:
+            throw = self.exception
+        self.timer = gcore.timer(self.seconds, _throw_if_alive, getcurrent(), throw,
+                                 loop=get_hub().loop)
+
+    @classmethod
+    def start_new(cls, timeout=None, exception=None):
+        """Return a started Timeout: ``timeout`` itself if it is one, else ``Timeout(timeout, exception)``."""
+        if isinstance(timeout, Timeout):
+            if not timeout.pending:
+                timeout.start()
+            return timeout
+        t = cls(timeout, exception)
+        t.start()
+        return t
+
+    @property
+    def pending(self):
+        """True while the timeout is scheduled to fire."""
+        timer = self.timer
+        return timer is not None and timer.pending
+
+    def cancel(self):
+        """Cancel the timeout if pending; otherwise do nothing."""
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+
+    def __repr__(self):
+        exception = "" if self.exception is None else f" exception={self.exception!r}"
+        pending = " pending" if self.pending else ""
+        return f"<{type(self).__name__} at {id(self):#x} seconds={self.seconds}{exception}{pending}>"
+
+    def __str__(self):
+        if self.seconds is None:
+            return ""
+        unit = "second" if self.seconds == 1 else "seconds"
+        text = f"{self.seconds} {unit}"
+        if self.exception is False:
+            return f"{text} (silent)"
+        if self.exception is not None:
+            return f"{text} ({self.exception})"
+        return text
+
+    def __enter__(self):
+        if not self.pending:
+            self.start()
+        return self
+
+    def __exit__(self, typ, value, tb):
+        self.cancel()
+        if value is self and self.exception is False:
+            return True
+        return None
+
+
+def with_timeout(seconds, function, *args, **kwds):
+    """Call ``function(*args, **kwds)``, interrupted after ``seconds``.
+
+    On timeout, return the ``timeout_value`` keyword argument (not passed to
+    ``function``) if given, else raise :class:`Timeout`.
+    """
+    timeout_value = kwds.pop("timeout_value", _NONE)
+    timeout = Timeout.start_new(seconds)
+    try:
+        return function(*args, **kwds)
+    except Timeout as t:
+        if t is timeout and timeout_value is not _NONE:
+            return timeout_value
+        raise
+    finally:
+        timeout.cancel()
