@@ -44,12 +44,13 @@ __all__ = [
     "active_event", "callback",
     "EV_TIMEOUT", "EV_READ", "EV_WRITE", "EV_SIGNAL", "EV_PERSIST", "EV_ET", "EV_CLOSED",
     "init", "dispatch", "loop", "get_version", "get_method", "get_header_version", "reinit",
-    "get_default_loop", "supported_methods",
+    "get_default_loop", "supported_methods", "set_arena_cache", "arena_cache_info",
 ]
 
 include "loop.pxi"
 include "events.pxi"
 include "api.pxi"
+include "arena.pxi"
 
 # The C constants, as module attributes for Python code.
 globals().update(
