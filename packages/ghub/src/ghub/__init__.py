@@ -2,9 +2,14 @@
 
 The 0.13 reference's top-level ``gevent`` functions live here: ``spawn``,
 ``sleep``, ``joinall``, ``Timeout``... The event loop starts implicitly the
-first time something blocks; there is no ``run()`` to call.
+first time something blocks; there is no ``run()`` to call. The modules
+carry the reference's names: ``ghub.hub`` (the Hub, ``sleep``, ``Waiter``),
+``ghub.greenlet`` (``Greenlet``, ``joinall``, ``killall``), ``ghub.timeout``
+(``Timeout``, ``with_timeout``), ``ghub.local`` (``local``) and
+``ghub.util`` (``wrap_errors``).
 """
 
+from ghub import local, util  # noqa: F401  (the modules, as in the 0.13 reference)
 from ghub.greenlet import (
     Greenlet,
     LinkedCompleted,
@@ -36,7 +41,6 @@ from ghub.hub import (
     sleep,
     spawn_raw,
 )
-from ghub.local import local
 from ghub.timeout import Timeout, with_timeout
 
 __version__ = "0.1.0"
@@ -46,5 +50,5 @@ __all__ = [
     "spawn", "spawn_later", "spawn_raw", "spawn_link", "spawn_link_value", "spawn_link_exception",
     "joinall", "killall", "kill", "getcurrent", "sleep", "idle", "signal", "fork", "reinit",
     "shutdown", "Timeout", "with_timeout", "get_hub", "Hub", "LoopExit", "BlockingSwitchOutError",
-    "Waiter", "local",
+    "Waiter",
 ]

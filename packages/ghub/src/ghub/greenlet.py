@@ -11,13 +11,19 @@ runs when the current one yields. Its ``run`` calls ``_run(*args,
 failure, which is also reported to the hub (traceback and ``<greenlet>
 failed with ErrorType`` on stderr).
 
-Links are callbacks called in the hub once the greenlet is dead, in the
-order they were added. ``link()`` wraps its receiver: a callable runs in a
-new greenlet, a greenlet gets a :class:`LinkedExited` raised in it.
-``join``/``get``/``kill`` are built on the same links and a :class:`Waiter`.
+Links are callables called in the hub once the greenlet is dead, in the
+order they were added, from one loop callback queued when it dies (or when
+a link is added to a dead greenlet: notification is always asynchronous).
+``link()`` wraps its receiver: a callable runs in a new greenlet, a
+greenlet gets a :class:`LinkedExited` raised in it. ``join``/``get`` link
+the waiting greenlet's ``switch`` and switch to the hub; ``kill`` throws
+the exception from a loop callback.
+
+Killing a greenlet that has not run yet cancels its start: it never runs.
 
 Each greenlet runs in a copy of its spawner's ``contextvars`` context, as an
-asyncio task does.
+asyncio task does. What a greenlet does not need after it finished (its
+function and arguments) is dropped once its links were notified.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from __future__ import annotations
 import sys
 from collections import deque
 from contextvars import copy_context
+from reprlib import recursive_repr
+from types import MappingProxyType
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 import gcore
-from ghub.hub import Waiter, _validate_seconds, get_hub
+from ghub.hub import Waiter, _as_exception, _check_exception, _check_timeout, get_hub
 from ghub.timeout import Timeout
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
 ]
 
 _greenlet_dead = greenlet.dead.__get__
+_greenlet_throw = greenlet.throw
 
 
 class LinkedExited(Exception):
@@ -49,15 +58,15 @@ class LinkedCompleted(LinkedExited):
     """The linked greenlet finished successfully."""
 
     def __init__(self, source):
-        super().__init__(f"{source} completed successfully")
+        LinkedExited.__init__(self, f"{source!r} completed successfully")
         self.source = source
 
 
 class LinkedKilled(LinkedCompleted):
-    """The linked greenlet was killed with ``GreenletExit``."""
+    """The linked greenlet ended with ``GreenletExit`` (it was killed)."""
 
     def __init__(self, source):
-        LinkedExited.__init__(self, f"{source} was killed with {type(source.value).__name__}")
+        LinkedExited.__init__(self, f"{source!r} returned {type(source.value).__name__}")
         self.source = source
 
 
@@ -65,46 +74,41 @@ class LinkedFailed(LinkedExited):
     """The linked greenlet died of an unhandled exception."""
 
     def __init__(self, source):
-        super().__init__(f"{source} failed with {type(source.exception).__name__}")
+        LinkedExited.__init__(self, f"{source!r} failed with {type(source.exception).__name__}")
         self.source = source
 
 
-def _check_timeout(timeout):
-    if timeout is None:
-        return None
-    timeout = _validate_seconds(timeout, "timeout")
-    if timeout < 0:
-        raise ValueError(f"timeout must be non-negative, not {timeout!r}")
-    return timeout
+# -- link wrappers -----------------------------------------------------------------
 
 
 class _Link:
-    """A link receiver wrapper; links compare equal to the receiver they wrap."""
+    """Wraps a link receiver; ``unlink(receiver)`` finds it through ``receiver``."""
 
     __slots__ = ("receiver",)
 
     def __init__(self, receiver):
         self.receiver = receiver
 
-    def __eq__(self, other):
-        if isinstance(other, _Link):
-            return self.receiver == other.receiver
-        return self.receiver == other
-
-    def __hash__(self):
-        return hash(self.receiver)
-
     def __repr__(self):
         return f"<{type(self).__name__} {self.receiver!r}>"
 
 
 class _SpawnedLink(_Link):
-    """Call the receiver in a new greenlet."""
+    """Call the receiver with the source in a new greenlet.
 
-    __slots__ = ()
+    The greenlet runs in a copy of the context of the greenlet that called
+    ``link()``, as a done-callback of an asyncio future does.
+    """
+
+    __slots__ = ("context",)
+
+    def __init__(self, receiver):
+        self.receiver = receiver
+        self.context = copy_context()
 
     def __call__(self, source):
         g = greenlet(self.receiver, get_hub())
+        g.gr_context = self.context
         g.switch(source)
 
 
@@ -114,6 +118,9 @@ class _GreenletLink(_Link):
     __slots__ = ()
 
     def __call__(self, source):
+        receiver = self.receiver
+        if receiver.dead:
+            return
         if source.successful():
             if isinstance(source.value, GreenletExit):
                 error = LinkedKilled(source)
@@ -121,10 +128,12 @@ class _GreenletLink(_Link):
                 error = LinkedCompleted(source)
         else:
             error = LinkedFailed(source)
-        self.receiver.throw(error)
+        receiver.throw(error)
 
 
 class _SuccessLink(_Link):
+    """Pass the source on to the wrapped link only if it finished successfully."""
+
     __slots__ = ()
 
     def __call__(self, source):
@@ -133,6 +142,8 @@ class _SuccessLink(_Link):
 
 
 class _FailureLink(_Link):
+    """Pass the source on to the wrapped link only if it died of an exception."""
+
     __slots__ = ()
 
     def __call__(self, source):
@@ -140,41 +151,64 @@ class _FailureLink(_Link):
             self.receiver(source)
 
 
+class _Marker:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+    def cancel(self):
+        pass
+
+
+_NOT_DONE = _Marker("<not done>")
+_STARTED = _Marker("<started>")   # _start_event of a greenlet switched into directly
+_KILLED = _Marker("<killed>")     # _start_event of a greenlet killed before start()
+
+
 class Greenlet(greenlet):
     """A light-weight cooperatively-scheduled execution unit.
 
     ``Greenlet(run, *args, **kwargs)`` then ``start()``, or
-    ``Greenlet.spawn(run, *args, **kwargs)``. To subclass, override
-    ``_run()`` (and ``__str__``, which names the greenlet in error reports)
-    and call ``Greenlet.__init__(self)``.
+    ``Greenlet.spawn(run, *args, **kwargs)``. ``TypeError`` at once if
+    ``run`` is not callable. To subclass, override ``_run()`` (and
+    ``__str__``, which names the greenlet in error reports) and call
+    ``Greenlet.__init__(self)``.
     """
 
+    # Defaults at class level: __init__ only sets what every instance needs.
+    args = ()
+    kwargs = MappingProxyType({})
+    value = None
+    _exception = _NOT_DONE
+    _links = None
+    _notifier = None
+    _start_event = None
+
     def __init__(self, run=None, *args, **kwargs):
-        hub = get_hub()
-        greenlet.__init__(self, parent=hub)
+        greenlet.__init__(self, None, get_hub())
         if run is not None:
             if not callable(run):
                 raise TypeError(f"run must be callable, not {type(run).__name__}")
             self._run = run
         self.args = args
         self.kwargs = kwargs
-        self.value = None
-        self._exception = _NOT_DONE
-        self._links = deque()
-        self._notifier = None
-        self._start_event = None
         self.gr_context = copy_context()
 
     # -- state ---------------------------------------------------------------
 
     @property
     def started(self):
-        """True once ``start()``/``start_later()`` was called (or the greenlet ran)."""
-        return self._start_event is not None or bool(self) or self.dead
+        """True once ``start()``/``start_later()`` was called or the greenlet began running."""
+        start_event = self._start_event
+        return (start_event is not None and start_event is not _KILLED) or bool(self)
 
     @property
     def dead(self):
-        """True once the greenlet finished, or was killed before it started."""
+        """True once the greenlet finished, or was killed before it ran."""
         return self._exception is not _NOT_DONE or _greenlet_dead(self)
 
     def ready(self):
@@ -191,28 +225,41 @@ class Greenlet(greenlet):
         exc = self._exception
         return None if exc is _NOT_DONE else exc
 
+    @recursive_repr()
     def __repr__(self):
-        return f"<{type(self).__name__} at {id(self):#x}: {self._formatinfo()}>"
+        info = self._formatinfo()
+        if info:
+            return f"<{type(self).__name__} at {id(self):#x}: {info}>"
+        return f"<{type(self).__name__} at {id(self):#x}>"
 
     def _formatinfo(self):
+        """``function(args)``, as long as the greenlet holds them (until it finished)."""
         func = self.__dict__.get("_run")
         if func is None:
-            func = getattr(type(self), "_run", None)
-        name = getattr(func, "__qualname__", None) or repr(func)
-        args = [repr(a) for a in self.args]
-        args.extend(f"{k}={v!r}" for k, v in self.kwargs.items())
+            return ""
+        name = getattr(func, "__qualname__", None)
+        if name is None or name.endswith("<lambda>") or hasattr(func, "__self__"):
+            name = repr(func)
+        args = [_short_repr(a) for a in self.args]
+        args.extend(f"{k}={_short_repr(v)}" for k, v in self.kwargs.items())
         return f"{name}({', '.join(args)})"
 
     # -- starting ------------------------------------------------------------
 
     def start(self):
-        """Schedule the greenlet to run in this loop iteration."""
-        if self._start_event is None and not self.dead:
+        """Schedule the greenlet to run in this loop iteration (no-op if already started)."""
+        if self._start_event is None:
             self._start_event = self.parent.loop.run_callback(self.switch)
 
     def start_later(self, seconds):
-        """Schedule the greenlet to run ``seconds`` later."""
-        if self._start_event is None and not self.dead:
+        """Schedule the greenlet to run ``seconds`` later (no-op if already started).
+
+        ``TypeError``/``ValueError`` for a bad ``seconds``.
+        """
+        if self._start_event is None:
+            seconds = _check_timeout(seconds)
+            if seconds is None:
+                raise TypeError("seconds must be a number, not None")
             self._start_event = gcore.timer(seconds, self.switch, loop=self.parent.loop)
 
     @classmethod
@@ -226,24 +273,29 @@ class Greenlet(greenlet):
     def spawn_later(cls, seconds, *args, **kwargs):
         """Return a new ``cls(*args, **kwargs)`` scheduled to start ``seconds`` later."""
         seconds = _check_timeout(seconds)
+        if seconds is None:
+            raise TypeError("seconds must be a number, not None")
         g = cls(*args, **kwargs)
         g.start_later(seconds)
         return g
 
     @classmethod
     def spawn_link(cls, *args, **kwargs):
+        """``spawn()``, then ``link()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link()
         return g
 
     @classmethod
     def spawn_link_value(cls, *args, **kwargs):
+        """``spawn()``, then ``link_value()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link_value()
         return g
 
     @classmethod
     def spawn_link_exception(cls, *args, **kwargs):
+        """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link_exception()
         return g
@@ -251,21 +303,16 @@ class Greenlet(greenlet):
     # -- running -------------------------------------------------------------
 
     def run(self):
+        if self._start_event is None:
+            self._start_event = _STARTED
         try:
-            if self._start_event is None:
-                self._start_event = _STARTED
-            try:
-                result = self._run(*self.args, **self.kwargs)
-            except GreenletExit as exit:
-                self._report_result(exit)
-            except BaseException:
-                self._report_error(sys.exc_info())
-            else:
-                self._report_result(result)
-        finally:
-            self.__dict__.pop("_run", None)
-            self.args = ()
-            self.kwargs = {}
+            result = self._run(*self.args, **self.kwargs)
+        except GreenletExit as exit:
+            self._report_result(exit)
+        except BaseException:
+            self._report_error(sys.exc_info())
+        else:
+            self._report_result(result)
 
     def _run(self):
         """Override in a subclass (or pass ``run`` to the constructor)."""
@@ -274,91 +321,155 @@ class Greenlet(greenlet):
     def _report_result(self, result):
         self.value = result
         self._exception = None
-        if self._links and self._notifier is None:
-            self._notifier = self.parent.loop.run_callback(self._notify_links)
+        if self._links:
+            if self._notifier is None:
+                self._notifier = self.parent.loop.run_callback(self._notify_links)
+        else:
+            self._drop_call()
 
     def _report_error(self, exc_info):
-        exception = exc_info[1]
+        self._exception = exc_info[1]
+        links = self._links
+        if links and self._notifier is None:
+            self._notifier = self.parent.loop.run_callback(self._notify_links)
+        try:
+            self.parent.handle_error(self, *exc_info)
+        finally:
+            if not links:
+                self._drop_call()
+
+    def _drop_call(self):
+        """Forget the function and its arguments (the greenlet finished)."""
+        d = self.__dict__
+        d.pop("_run", None)
+        d.pop("args", None)     # (the class attributes, empty, show through)
+        d.pop("kwargs", None)
+
+    def _finish_unstarted(self, exception):
+        """End a greenlet that has not run yet with ``exception``: it never will.
+
+        The error is reported (printed) only if the greenlet had been
+        scheduled with ``start()`` and ``exception`` is not a GreenletExit.
+        """
+        start_event = self._start_event
+        if start_event is None:
+            self._start_event = _KILLED
+            scheduled = False
+        else:
+            start_event.cancel()
+            scheduled = True
+        if isinstance(exception, type):
+            exception = exception()
         if isinstance(exception, GreenletExit):
             self._report_result(exception)
-            return
-        self._exception = exception
-        if self._links and self._notifier is None:
-            self._notifier = self.parent.loop.run_callback(self._notify_links)
-        self.parent.handle_error(self, *exc_info)
+        elif scheduled:
+            self._report_error((type(exception), exception, exception.__traceback__))
+        else:
+            self._exception = exception
+            if self._links:
+                if self._notifier is None:
+                    self._notifier = self.parent.loop.run_callback(self._notify_links)
+            else:
+                self._drop_call()
+
+    def throw(self, *args):
+        """Raise an exception in the greenlet at once; only the hub should call this.
+
+        Use :meth:`kill` from elsewhere. A greenlet that has not run yet is
+        ended without running (see :meth:`kill`).
+        """
+        if not self and not _greenlet_dead(self):
+            if self._exception is _NOT_DONE:
+                self._finish_unstarted(_as_exception(args) if args else GreenletExit())
+            return None
+        return _greenlet_throw(self, *args)
 
     # -- killing -------------------------------------------------------------
 
     def kill(self, exception=GreenletExit, block=True, timeout=None):
-        """Raise ``exception`` in the greenlet; by default wait (up to ``timeout``) for it to die.
+        """Raise ``exception`` in the greenlet.
 
-        Killing a greenlet that has not started yet means it never runs (and
-        nothing is printed). Never raises.
+        With ``block`` (the default), wait until it dies or ``timeout``
+        passes; otherwise (or when called from the hub) return at once.
+        Killing a greenlet that has not run yet means it never runs; that is
+        silent unless it had been started and ``exception`` is not a
+        ``GreenletExit``, which is reported as its failure. Returns None and
+        does not raise (but ``TypeError``/``ValueError`` for bad arguments).
         """
-        timeout = _check_timeout(timeout)
-        if self.dead:
+        _check_exception(exception)
+        if timeout is not None:
+            timeout = _check_timeout(timeout)
+        if self._exception is not _NOT_DONE or _greenlet_dead(self):
             return
-        if not bool(self):
-            # Not started yet: it never will.
-            if self._start_event is not None and self._start_event is not _STARTED:
-                self._start_event.cancel()
-            self._start_event = _KILLED
-            exc = exception() if isinstance(exception, type) else exception
-            if isinstance(exc, GreenletExit):
-                self.value = exc
-                self._exception = None
-            else:
-                self._exception = exc
-            self.__dict__.pop("_run", None)
-            self.args = ()
-            self.kwargs = {}
-            if self._links and self._notifier is None:
-                self._notifier = self.parent.loop.run_callback(self._notify_links)
+        if not self:
+            self._finish_unstarted(exception)
             return
         hub = self.parent
-        if not block:
+        if block and getcurrent() is not hub:
+            waiter = Waiter(hub)
+            hub.loop.run_callback(_kill, self, exception, waiter)
+            waiter.get()
+            self.join(timeout)
+        else:
             hub.loop.run_callback(_kill, self, exception, None)
-            return
-        waiter = Waiter(hub)
-        hub.loop.run_callback(_kill, self, exception, waiter)
-        waiter.get()
-        self.join(timeout)
 
     # -- waiting -------------------------------------------------------------
 
     def join(self, timeout=None):
-        """Wait until the greenlet finishes or ``timeout`` passes. Returns None."""
-        timeout = _check_timeout(timeout)
-        if self.ready():
+        """Wait until the greenlet finishes or ``timeout`` passes. Returns None.
+
+        Blocking. ``TypeError``/``ValueError`` for a bad ``timeout``.
+        """
+        if timeout is not None:
+            self._wait(_check_timeout(timeout))
             return
-        self._wait(timeout)
+        if self._exception is not _NOT_DONE:
+            return
+        # _wait(None), inlined: the common case.
+        switch = getcurrent().switch
+        self._add_link(switch)
+        try:
+            self.parent.switch()
+        finally:
+            links = self._links
+            if links:
+                try:
+                    links.remove(switch)
+                except ValueError:
+                    pass
 
     def get(self, block=True, timeout=None):
-        """Return the greenlet's result or raise its exception.
+        """Return the greenlet's result or raise the exception it died of.
 
-        If it is not finished: with ``block=False`` raise :class:`Timeout`
-        at once, otherwise wait up to ``timeout`` and raise :class:`Timeout`.
+        If it is not finished: with ``block=False`` raise :class:`Timeout` at
+        once; otherwise wait, at most ``timeout`` seconds, after which the
+        :class:`Timeout` is raised.
         """
-        timeout = _check_timeout(timeout)
-        if not self.ready():
+        if timeout is not None:
+            timeout = _check_timeout(timeout)
+        if self._exception is _NOT_DONE:
             if not block:
                 raise Timeout()
-            t = self._wait(timeout)
-            if not self.ready():
-                raise t
+            expired = self._wait(timeout)
+            if expired is not None:
+                raise expired
         if self._exception is None:
             return self.value
         raise self._exception
 
     def _wait(self, timeout):
         """Block until ready; return the expired Timeout if ``timeout`` passed first."""
-        waiter = Waiter(self.parent)
-        switch = waiter.switch
-        self.rawlink(switch)
+        if self._exception is not _NOT_DONE:
+            return None
+        switch = getcurrent().switch
+        self._add_link(switch)
         try:
+            if timeout is None:
+                self.parent.switch()
+                return None
             t = Timeout.start_new(timeout)
             try:
-                waiter.get()
+                self.parent.switch()
             except Timeout as exc:
                 if exc is not t:
                     raise
@@ -366,48 +477,62 @@ class Greenlet(greenlet):
             finally:
                 t.cancel()
         finally:
-            self.unlink(switch)
+            self._remove_link(switch)
         return None
 
     # -- links ---------------------------------------------------------------
 
+    def _add_link(self, link):
+        links = self._links
+        if links is None:
+            links = self._links = deque()
+        links.append(link)
+        if self._exception is not _NOT_DONE and self._notifier is None:
+            self._notifier = self.parent.loop.run_callback(self._notify_links)
+
+    def _remove_link(self, link):
+        links = self._links
+        if links:
+            try:
+                links.remove(link)
+            except ValueError:
+                pass
+
     def rawlink(self, callback):
-        """Call ``callback(self)`` in the hub once the greenlet is dead."""
+        """Call ``callback(self)`` in the hub once the greenlet is dead.
+
+        Asynchronous (from a loop callback), also when it is dead already.
+        ``callback`` runs in the hub and must not block. ``TypeError`` if it
+        is not callable.
+        """
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        self._links.append(callback)
-        if self.ready() and self._notifier is None:
-            self._notifier = self.parent.loop.run_callback(self._notify_links)
+        self._add_link(callback)
 
     def link(self, receiver=None, _wrap=None):
         """Link the greenlet's death to ``receiver``.
 
-        A callable is called with this greenlet, in a new greenlet; a greenlet
+        A callable is called with this greenlet in a new greenlet; a greenlet
         gets a :class:`LinkedExited` raised in it; ``None`` means the current
         greenlet. Asynchronous, unless the receiver is the current greenlet
         and this one is already dead: then the LinkedExited is raised at once.
+        ``TypeError`` for another kind of receiver.
         """
         current = getcurrent()
         if receiver is None:
             receiver = current
         if isinstance(receiver, greenlet):
             link = _GreenletLink(receiver)
-            if receiver is current and self.ready():
-                if _wrap is None or _wrap(link) is not None:
-                    self._raise_linked_now(link, _wrap)
-                    return
         elif callable(receiver):
             link = _SpawnedLink(receiver)
         else:
-            raise TypeError(f"receiver must be a greenlet or callable, not {receiver!r}")
-        self.rawlink(link if _wrap is None else _wrap(link))
-
-    def _raise_linked_now(self, link, wrap):
-        if wrap is _SuccessLink and not self.successful():
+            raise TypeError(f"receiver must be a greenlet or a callable, not {receiver!r}")
+        if _wrap is not None:
+            link = _wrap(link)
+        if receiver is current and self._exception is not _NOT_DONE:
+            link(self)
             return
-        if wrap is _FailureLink and self.successful():
-            return
-        link(self)
+        self._add_link(link)
 
     def link_value(self, receiver=None):
         """Like :meth:`link`, but only when the greenlet finished successfully."""
@@ -438,124 +563,206 @@ class Greenlet(greenlet):
                 try:
                     link(self)
                 except BaseException:
-                    hub.handle_error((link, self), *sys.exc_info())
+                    hub.handle_error(_LinkContext(link, self), *sys.exc_info())
+                if hub._stopping:
+                    return
         finally:
             self._notifier = None
+            if not links:
+                self._drop_call()
+
+
+class _LinkContext:
+    """Names a failing link in the hub's error report."""
+
+    __slots__ = ("link", "source")
+
+    def __init__(self, link, source):
+        self.link = link
+        self.source = source
+
+    def __str__(self):
+        return f"link {self.link!r} of {self.source!r}"
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 50 else text[:47] + "..."
 
 
 def _same_receiver(link, receiver):
     while isinstance(link, _Link):
-        if link.receiver == receiver:
-            return True
         link = link.receiver
-    return link == receiver
+    return link is receiver or link == receiver
 
 
-class _Marker:
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return self.name
-
-    def cancel(self):
-        pass
-
-
-_NOT_DONE = _Marker("<not done>")
-_STARTED = _Marker("<started>")
-_KILLED = _Marker("<killed before start>")
-
-
-def _kill(greenlet, exception, waiter):
-    try:
-        greenlet.throw(exception)
-    except BaseException:
-        greenlet.parent.handle_error(greenlet, *sys.exc_info())
+def _kill(target, exception, waiter):
+    if not target.dead:
+        try:
+            target.throw(exception)
+        except BaseException:
+            target.parent.handle_error(target, *sys.exc_info())
     if waiter is not None:
-        waiter.switch()
+        waiter.switch(None)
+
+
+def _check_function(function):
+    if not callable(function):
+        raise TypeError(f"function must be callable, not {type(function).__name__}")
 
 
 def spawn(function, *args, **kwargs):
-    """Create a Greenlet running ``function(*args, **kwargs)`` and start it."""
-    return Greenlet.spawn(function, *args, **kwargs)
+    """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` and start it.
+
+    ``TypeError`` at once if ``function`` is not callable.
+    """
+    if function is None:
+        _check_function(function)
+    g = Greenlet(function, *args, **kwargs)
+    g._start_event = g.parent.loop.run_callback(g.switch)   # g.start(), inlined
+    return g
 
 
 def spawn_later(seconds, function, *args, **kwargs):
-    """Create a Greenlet running ``function(*args, **kwargs)`` ``seconds`` from now."""
+    """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` ``seconds`` from now."""
+    _check_function(function)
     return Greenlet.spawn_later(seconds, function, *args, **kwargs)
 
 
 def spawn_link(function, *args, **kwargs):
+    """``spawn()``, then link the new greenlet to the current one (see :meth:`Greenlet.link`)."""
+    _check_function(function)
     return Greenlet.spawn_link(function, *args, **kwargs)
 
 
 def spawn_link_value(function, *args, **kwargs):
+    """``spawn()``, then ``link_value()`` the new greenlet to the current one."""
+    _check_function(function)
     return Greenlet.spawn_link_value(function, *args, **kwargs)
 
 
 def spawn_link_exception(function, *args, **kwargs):
+    """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
+    _check_function(function)
     return Greenlet.spawn_link_exception(function, *args, **kwargs)
 
 
-def joinall(greenlets, timeout=None, raise_error=False):
-    """Wait for every greenlet to finish, at most ``timeout`` seconds.
+class _JoinAll:
+    """The link with which ``joinall`` counts finished greenlets."""
 
-    With ``raise_error=True``, raise the first error of a failing greenlet
-    as soon as it happens. Returns None.
+    __slots__ = ("waiter", "remaining", "raise_error")
+
+    def __init__(self, waiter, remaining, raise_error):
+        self.waiter = waiter
+        self.remaining = remaining
+        self.raise_error = raise_error
+
+    def __call__(self, source):
+        self.remaining -= 1
+        if self.raise_error and not source.successful():
+            self.waiter.throw(source.exception)
+        elif self.remaining <= 0:
+            self.waiter.switch(None)
+
+
+def joinall(greenlets, timeout=None, raise_error=False):
+    """Wait for every greenlet to finish, at most ``timeout`` seconds. Returns None.
+
+    Blocking. When the timeout passes it returns silently. With
+    ``raise_error=True``, raise the exception of the first greenlet that
+    fails, as soon as it fails (or at once if one already failed).
+    ``greenlets`` are Greenlets, or objects with the same ``ready()``,
+    ``successful()``, ``exception``, ``rawlink()`` and ``unlink()``.
     """
     timeout = _check_timeout(timeout)
     greenlets = list(greenlets)
-    pending = [g for g in greenlets if not g.ready()]
     if raise_error:
         for g in greenlets:
             if g.ready() and not g.successful():
                 raise g.exception
+    pending = [g for g in greenlets if not g.ready()]
     if not pending:
         return
-    hub = get_hub()
-    waiter = Waiter(hub)
-    remaining = [len(pending)]
-
-    def on_done(source):
-        remaining[0] -= 1
-        if raise_error and not source.successful():
-            waiter.throw(source.exception)
-        elif remaining[0] <= 0:
-            waiter.switch(None)
-
-    for g in pending:
-        g.rawlink(on_done)
+    t = None if timeout is None else Timeout.start_new(timeout)
     try:
-        t = Timeout.start_new(timeout)
-        try:
-            waiter.get()
-        except Timeout as exc:
-            if exc is not t:
-                raise
-        finally:
+        if raise_error or not all(type(g) is Greenlet for g in pending):
+            _join_linked(pending, raise_error)
+        else:
+            # Join one after the other: most are finished by the time we get to them.
+            for g in pending:
+                if g._exception is _NOT_DONE:
+                    g._wait(None)
+    except Timeout as exc:
+        if exc is not t:
+            raise
+    finally:
+        if t is not None:
             t.cancel()
+
+
+def _join_linked(pending, raise_error):
+    waiter = Waiter(get_hub())
+    link = _JoinAll(waiter, len(pending), raise_error)
+    for g in pending:
+        g.rawlink(link)
+    try:
+        waiter.get()
     finally:
         for g in pending:
-            g.unlink(on_done)
+            g.unlink(link)
+
+
+def _killall(greenlets, exception, waiter):
+    diehards = []
+    for g in greenlets:
+        if not g.dead:
+            try:
+                g.throw(exception)
+            except BaseException:
+                get_hub().handle_error(g, *sys.exc_info())
+            if not g.dead:
+                diehards.append(g)
+    if waiter is not None:
+        waiter.switch(diehards)
 
 
 def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
-    """Kill every greenlet; with ``block`` wait (up to ``timeout``) for them to die."""
+    """Raise ``exception`` in every greenlet (Greenlet or raw one) that is alive.
+
+    With ``block`` (the default), wait until they die or ``timeout`` passes
+    (then return silently); the ones that never ran are ended at once
+    (see :meth:`Greenlet.kill`). Returns None.
+    """
+    _check_exception(exception)
     timeout = _check_timeout(timeout)
-    greenlets = list(greenlets)
-    if not greenlets:
-        return
     alive = []
     for g in greenlets:
-        if g.dead:
-            continue
         if isinstance(g, Greenlet):
-            g.kill(exception, block=False)
-        else:
-            get_hub().loop.run_callback(_kill, g, exception, None)
+            if g.ready():
+                continue
+            if not g and not _greenlet_dead(g):
+                g._finish_unstarted(exception)
+                continue
+        elif g.dead:
+            continue
         alive.append(g)
-    if block and alive:
-        joinall([g for g in alive if isinstance(g, Greenlet)], timeout=timeout)
+    if not alive:
+        return
+    hub = get_hub()
+    if not block or getcurrent() is hub:
+        hub.loop.run_callback(_killall, alive, exception, None)
+        return
+    waiter = Waiter(hub)
+    hub.loop.run_callback(_killall, alive, exception, waiter)
+    t = Timeout.start_new(timeout)
+    try:
+        diehards = waiter.get()
+        diehards = [g for g in diehards if isinstance(g, Greenlet)]
+        if diehards:
+            joinall(diehards)
+    except Timeout as exc:
+        if exc is not t:
+            raise
+    finally:
+        t.cancel()
+

@@ -5,15 +5,19 @@ How it works
 
 Every blocking call in gstack ends the same way: arm something on the loop
 (a timer, an I/O event, a queued callback) whose callback switches back to
-the waiting greenlet, then switch to the hub. The hub greenlet runs
-``gcore.Loop.run()``; the loop's callbacks switch into the greenlets that
-were waiting, and those switch back to the hub when they block again.
+the waiting greenlet, switch to the hub, and disarm it in a ``finally``. The
+hub greenlet runs ``gcore.Loop.run()``; the loop's callbacks switch into the
+greenlets that were waiting, and those switch back to the hub when they
+block again. Nothing has to call ``run()``: the first blocking call starts
+the hub, which :func:`get_hub` creates on first use.
 
 When the loop runs out of everything that could wake anybody up, the hub
 throws :class:`LoopExit` into its parent (the thread's main greenlet)
-instead of hanging. Errors raised by loop callbacks reach
-:meth:`Hub.handle_error`; ``SystemExit`` and ``KeyboardInterrupt`` are
-thrown into the main greenlet, everything else is printed.
+instead of hanging. Errors raised by loop callbacks and greenlets reach
+:meth:`Hub.handle_error`: ``SystemExit`` and ``KeyboardInterrupt`` are
+thrown into the main greenlet, everything else is printed. A hub that is
+itself killed (``GreenletExit`` thrown into it, as when it is collected)
+stops its loop and ends.
 
 :class:`Waiter` is the one switching primitive the higher layers build on:
 a one-shot slot that either wakes the greenlet blocked in :meth:`Waiter.get`
@@ -27,6 +31,8 @@ import sys
 import traceback
 from _thread import _local as _thread_local
 from _thread import get_ident as _get_ident
+from contextvars import copy_context
+from operator import index as _index
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -34,8 +40,8 @@ import gcore
 
 __all__ = [
     "Hub", "get_hub", "Waiter", "LoopExit", "BlockingSwitchOutError", "GreenletExit",
-    "getcurrent", "greenlet", "sleep", "spawn_raw", "kill", "signal", "fork", "reinit",
-    "shutdown", "idle",
+    "getcurrent", "sleep", "idle", "spawn_raw", "kill", "signal", "fork", "reinit",
+    "shutdown",
 ]
 
 _NONE = object()
@@ -53,38 +59,69 @@ _MAIN_IDENT = _main_thread_ident()
 
 
 class LoopExit(Exception):
-    """Raised in the main greenlet when nothing is left that could wake it up."""
+    """Raised in the main greenlet when nothing is left that could wake it up.
+
+    The greenlet waited for something (a greenlet to finish, a value, a
+    timer...) while the event loop had no event, timer or callback left that
+    could ever switch back to it: without this it would block forever.
+    """
 
 
 class BlockingSwitchOutError(RuntimeError):
     """A blocking call was made from the hub (a loop callback), which must not block."""
 
 
-def _validate_seconds(seconds, what="seconds"):
-    """Return ``seconds`` as a float, rejecting what ``time.sleep`` rejects."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        try:
-            seconds = float(seconds)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{what} must be a number, not {type(seconds).__name__}") from None
-    if seconds != seconds:
-        raise ValueError(f"{what} must not be NaN")
-    return seconds
+def _seconds(value, what):
+    """``value`` as a number of seconds, accepting what ``time.sleep`` accepts.
+
+    That is a float or an integer (anything with ``__index__``); ``TypeError``
+    for anything else and ``ValueError`` for NaN. The caller checks the sign
+    (its message differs).
+    """
+    if isinstance(value, float):
+        if value != value:
+            raise ValueError(f"{what} must not be NaN")
+        return value
+    try:
+        return _index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}") from None
+
+
+def _check_timeout(timeout):
+    """Validate an optional ``timeout`` argument: None or a non-negative number of seconds."""
+    if timeout is None:
+        return None
+    timeout = _seconds(timeout, "timeout")
+    if timeout < 0:
+        raise ValueError(f"timeout must be non-negative, not {timeout!r}")
+    return timeout
+
+
+def _check_exception(exception):
+    """Raise ``TypeError`` unless ``exception`` is a BaseException class or instance."""
+    if isinstance(exception, BaseException):
+        return
+    if isinstance(exception, type) and issubclass(exception, BaseException):
+        return
+    raise TypeError(
+        f"exception must be a BaseException subclass or instance, not {exception!r}")
 
 
 class Hub(greenlet):
     """The greenlet that runs a thread's event loop (``self.loop``, a ``gcore.Loop``).
 
     Created by :func:`get_hub` on first use; its parent is the thread's main
-    greenlet. The main thread's hub runs ``gcore``'s default loop.
+    greenlet. The main thread's hub runs ``gcore``'s default loop (the one
+    that also wakes up for Python's signal handlers). Callbacks run by the
+    loop run in this greenlet and must not block.
     """
 
     def __init__(self, loop=None):
         root = getcurrent()
         while root.parent is not None:
             root = root.parent
-        greenlet.__init__(self, parent=root)
+        greenlet.__init__(self, None, root)
         if loop is None:
             if _get_ident() == _MAIN_IDENT:
                 loop = gcore.get_default_loop()
@@ -92,20 +129,29 @@ class Hub(greenlet):
                 loop = gcore.Loop()
         self.loop = loop
         self.thread_ident = _get_ident()
+        self._stopping = False
         loop.error_handler = self.handle_error
 
     def switch(self):
-        """Switch to the hub: what every blocking call does. Not from the hub itself."""
+        """Switch to the hub: what every blocking call does once it armed its wake-up.
+
+        Returns what the wake-up switched back with. Raises
+        :class:`BlockingSwitchOutError` when called from the hub itself (from
+        a loop callback), and :class:`LoopExit` in the main greenlet when the
+        loop has nothing left that could ever switch back.
+        """
         if getcurrent() is self:
             raise BlockingSwitchOutError(
-                "cannot block in the hub: this function was called from an event loop "
-                "callback, which must not wait (spawn a greenlet to do it)")
+                "cannot block in the hub: this was called from an event loop callback, "
+                "which must not wait (spawn a greenlet to do the waiting)")
         return greenlet.switch(self)
 
     def run(self):
         loop = self.loop
         while True:
             loop.run()
+            if self._stopping:
+                return
             # Nothing is left that could wake anybody: tell the main greenlet.
             self.parent.throw(LoopExit("this operation would block forever"))
 
@@ -114,28 +160,55 @@ class Hub(greenlet):
 
         ``SystemExit`` and ``KeyboardInterrupt`` are raised in the main
         greenlet; anything else is printed to stderr with the traceback and
-        ``<context> failed with <ErrorType>``.
+        ``<context> failed with <ErrorType>``. ``context`` is what failed (a
+        greenlet, a loop callback); it is shown with ``str()``.
         """
-        if type is not None and issubclass(type, (SystemExit, KeyboardInterrupt)):
-            self.handle_system_error(type, value)
-            return
+        if type is not None:
+            if issubclass(type, (SystemExit, KeyboardInterrupt)):
+                self.handle_system_error(type, value)
+                return
+            if issubclass(type, GreenletExit) and getcurrent() is self:
+                # The hub itself is being killed (collected, or thrown GreenletExit):
+                # stop the loop so that run() returns.
+                self._stop()
+                return
         self.print_exception(context, type, value, tb)
 
     def handle_system_error(self, type, value):
+        """Raise ``SystemExit``/``KeyboardInterrupt`` in the main greenlet."""
         if value is None:
             value = type()
         current = getcurrent()
-        if current is self or current is self.parent:
-            self.parent.throw(value)
+        main = self.parent
+        if current is main:
+            raise value
+        if current is self:
+            try:
+                main.throw(value)
+            except GreenletExit:
+                # Killed while the main greenlet had the exception: stop.
+                self._stop()
         else:
-            # A greenlet is dying of it: raise in the main greenlet once we are back in the hub.
-            self.loop.run_callback(self.parent.throw, value)
+            # A greenlet is dying of it: raise it in the main greenlet from the hub.
+            self.loop.run_callback(main.throw, value)
 
     def print_exception(self, context, type, value, tb):
+        """Print the traceback and ``<context> failed with <ErrorType>`` to stderr."""
         traceback.print_exception(type, value, tb, file=sys.stderr)
         if context is not None:
-            name = getattr(type, "__name__", type)
-            sys.stderr.write(f"{context} failed with {name}\n\n")
+            try:
+                name = type.__name__
+            except AttributeError:
+                name = str(value) or repr(value)
+            try:
+                text = str(context)
+            except Exception:
+                text = object.__repr__(context)
+            sys.stderr.write(f"{text} failed with {name}\n\n")
+
+    def _stop(self):
+        self._stopping = True
+        self.loop.break_loop()
 
     def __repr__(self):
         return f"<Hub at {id(self):#x} thread={self.thread_ident} {self.loop!r}>"
@@ -166,7 +239,9 @@ class Waiter:
     ``get()`` blocks the calling greenlet until ``switch(value)`` (returned
     by ``get()``) or ``throw(*exc)`` (raised by ``get()``) is called from the
     hub. If ``switch``/``throw`` comes first, the value or exception is kept
-    and ``get()`` returns at once. At most one greenlet may wait.
+    and ``get()`` returns (or raises) at once. At most one greenlet may wait.
+    ``switch``/``throw`` must be called from the hub (a loop callback or a
+    link) when a greenlet waits: queue them with ``loop.run_callback``.
     """
 
     __slots__ = ("hub", "greenlet", "value", "_exception")
@@ -178,55 +253,76 @@ class Waiter:
         self._exception = _NONE
 
     def clear(self):
+        """Forget a stored value or exception."""
         self.greenlet = None
         self.value = None
         self._exception = _NONE
 
     def ready(self):
-        """True once ``switch`` or ``throw`` was called."""
+        """True once ``switch`` or ``throw`` was called with nobody waiting."""
         return self._exception is not _NONE
 
     def successful(self):
+        """True if a value (not an exception) is stored."""
         return self._exception is None
 
     @property
-    def exception(self):
-        if self._exception is _NONE or self._exception is None:
+    def exc_info(self):
+        """The arguments given to ``throw()`` if it was called with nobody waiting, else None."""
+        exc = self._exception
+        if exc is _NONE:
             return None
-        return self._exception
+        return exc
+
+    @property
+    def exception(self):
+        """The stored exception instance, or None."""
+        exc = self._exception
+        if exc is _NONE or exc is None:
+            return None
+        return _as_exception(exc)
 
     def switch(self, value=None):
-        """Wake the waiting greenlet with ``value`` (or keep it for ``get``)."""
+        """Wake the waiting greenlet with ``value``, or keep ``value`` for ``get``."""
         waiting = self.greenlet
         if waiting is None:
             self.value = value
             self._exception = None
             return
         if getcurrent() is not self.hub:
-            raise BlockingSwitchOutError("Waiter.switch() must be called from the hub")
+            raise RuntimeError("Waiter.switch() must be called from the hub when a greenlet waits")
         try:
             waiting.switch(value)
         except BaseException:
             self.hub.handle_error(waiting, *sys.exc_info())
 
     def switch_args(self, *args):
+        """``switch(args)``: handy as a callback that gets several arguments."""
         return self.switch(args)
 
     def throw(self, *throw_args):
-        """Raise ``throw_args`` in the waiting greenlet (or keep it for ``get``)."""
+        """Raise ``throw_args`` in the waiting greenlet, or keep it for ``get``.
+
+        ``throw_args`` are those of ``greenlet.throw``: an exception class or
+        instance, optionally followed by a value and a traceback.
+        """
         waiting = self.greenlet
         if waiting is None:
             self._exception = throw_args
             return
         if getcurrent() is not self.hub:
-            raise BlockingSwitchOutError("Waiter.throw() must be called from the hub")
+            raise RuntimeError("Waiter.throw() must be called from the hub when a greenlet waits")
         try:
             waiting.throw(*throw_args)
         except BaseException:
             self.hub.handle_error(waiting, *sys.exc_info())
 
     def get(self):
-        """Return the value switched in, raise the exception thrown in, or block for one."""
+        """Return the value switched in, raise the exception thrown in, or block for one.
+
+        Blocking: switches to the hub until ``switch``/``throw`` is called.
+        Raises ``RuntimeError`` if another greenlet already waits.
+        """
         exc = self._exception
         if exc is not _NONE:
             if exc is None:
@@ -241,7 +337,7 @@ class Waiter:
             self.greenlet = None
 
     def __call__(self, source):
-        """Link target: ``source`` is a finished Greenlet/AsyncResult-like object."""
+        """Link target: ``source`` is a finished Greenlet (or AsyncResult-like object)."""
         if source.exception is None:
             self.switch(source.value)
         else:
@@ -249,47 +345,60 @@ class Waiter:
 
     def __repr__(self):
         if self._exception is _NONE:
-            state = f"waiting={self.greenlet!r}" if self.greenlet is not None else "empty"
+            waiting = self.greenlet
+            if waiting is None:
+                state = "empty"
+            else:   # (not its repr, which may show this waiter: a recursion)
+                state = f"waiting=<{type(waiting).__name__} at {id(waiting):#x}>"
         elif self._exception is None:
             state = f"value={self.value!r}"
         else:
-            state = f"exception={self._exception!r}"
+            state = f"exception={_as_exception(self._exception)!r}"
         return f"<Waiter at {id(self):#x} {state}>"
 
 
 def _as_exception(throw_args):
+    """The exception instance that ``greenlet.throw(*throw_args)`` would raise."""
     typ = throw_args[0]
     if isinstance(typ, BaseException):
         return typ
     value = throw_args[1] if len(throw_args) > 1 else None
-    if value is None:
-        return typ()
+    tb = throw_args[2] if len(throw_args) > 2 else None
     if isinstance(value, BaseException):
-        return value
-    return typ(value)
+        exc = value
+    elif value is None:
+        exc = typ()
+    elif isinstance(value, tuple):
+        exc = typ(*value)
+    else:
+        exc = typ(value)
+    if tb is not None:
+        exc = exc.with_traceback(tb)
+    return exc
 
 
 def sleep(seconds=0):
     """Put the current greenlet to sleep for at least ``seconds``.
 
-    ``sleep(0)`` is the cooperative yield: every greenlet that is ready runs
-    before this one continues. A negative value raises ``ValueError`` (as
-    ``time.sleep`` does); a non-number raises ``TypeError``.
+    ``sleep(0)`` is the cooperative yield: the greenlets and callbacks that
+    are ready run before this one continues. ``seconds`` is a float or an
+    integer, as for ``time.sleep``: a negative value raises ``ValueError``
+    and anything else ``TypeError``, with ``time.sleep``'s types.
+    Raises :class:`BlockingSwitchOutError` when called from the hub.
     """
     hub = get_hub()
-    loop = hub.loop
-    if seconds == 0 and type(seconds) in (int, float):
+    if seconds == 0 and (type(seconds) is int or type(seconds) is float):
         # The hot path: queue our own wake-up, then let everybody else run.
-        cb = loop.run_callback(getcurrent().switch)
+        cb = hub.loop.run_callback(getcurrent().switch)
         try:
             hub.switch()
         finally:
             cb.cancel()
         return
-    seconds = _validate_seconds(seconds)
+    seconds = _seconds(seconds, "sleep length")
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    t = gcore.timer(seconds, getcurrent().switch, loop=loop)
+    t = gcore.timer(seconds, getcurrent().switch, loop=hub.loop)
     try:
         hub.switch()
     finally:
@@ -297,60 +406,94 @@ def sleep(seconds=0):
 
 
 def idle():
-    """Wait until the loop has run every callback that was ready (a lower-priority yield)."""
-    sleep(0)
+    """Wait until the loop has polled for I/O once (a lower-priority yield than ``sleep(0)``).
+
+    The callbacks and greenlets that are ready, and the I/O and timers that
+    are due, run before this one continues.
+    """
+    hub = get_hub()
+    t = gcore.timer(0, getcurrent().switch, loop=hub.loop)
+    try:
+        hub.switch()
+    finally:
+        t.cancel()
+
+
+def _run_raw(function, args, kwargs):
+    return function(*args, **kwargs)
 
 
 def spawn_raw(function, *args, **kwargs):
     """Create a raw ``greenlet`` running ``function(*args, **kwargs)`` and schedule it.
 
-    Cheaper than :func:`ghub.spawn` but without the Greenlet methods.
+    Cheaper than :func:`ghub.spawn`, but without the ``Greenlet`` methods (no
+    ``join``, ``get``, links): an unhandled error is printed by the hub. It
+    runs in a copy of the caller's ``contextvars`` context. ``TypeError`` if
+    ``function`` is not callable.
     """
     if not callable(function):
         raise TypeError(f"function must be callable, not {type(function).__name__}")
     hub = get_hub()
     if kwargs:
-        g = greenlet(lambda: function(*args, **kwargs), hub)
-        hub.loop.run_callback(g.switch)
+        g = greenlet(_run_raw, hub)
+        g.gr_context = copy_context()
+        hub.loop.run_callback(g.switch, function, args, kwargs)
     else:
         g = greenlet(function, hub)
+        g.gr_context = copy_context()
         hub.loop.run_callback(g.switch, *args)
     return g
 
 
-def kill(greenlet, exception=GreenletExit):
-    """Raise ``exception`` in ``greenlet`` asynchronously; do not wait.
+def _kill_raw(target, exception):
+    if not target.dead:
+        try:
+            target.throw(exception)
+        except BaseException:
+            get_hub().handle_error(target, *sys.exc_info())
 
-    Works on raw greenlets and on the main greenlet too (which has no ``kill``).
+
+def kill(greenlet, exception=GreenletExit):
+    """Raise ``exception`` in ``greenlet`` asynchronously (from the hub); do not wait.
+
+    Works on ``Greenlet`` instances (as ``greenlet.kill(exception,
+    block=False)``), on raw greenlets and on the main greenlet, which has no
+    ``kill`` method. Does nothing if the greenlet is dead. ``TypeError`` if
+    ``exception`` is not an exception class or instance.
     """
-    kill_method = getattr(greenlet, "kill", None)
-    if kill_method is not None and not isinstance(greenlet, Hub):
-        kill_method(exception, block=False)
+    _check_exception(exception)
+    kill_method = getattr(type(greenlet), "kill", None)
+    if kill_method is not None:
+        greenlet.kill(exception, block=False)
         return
     if not greenlet.dead:
-        get_hub().loop.run_callback(greenlet.throw, exception)
+        get_hub().loop.run_callback(_kill_raw, greenlet, exception)
+
+
+def _deliver_signal(handler, args, kwargs):
+    from ghub.greenlet import Greenlet  # (ghub.greenlet imports this module)
+
+    Greenlet.spawn(handler, *args, **kwargs)
 
 
 def signal(signalnum, handler, *args, **kwargs):
     """Call ``handler(*args, **kwargs)`` in a new greenlet on each delivery of the signal.
 
-    Returns the watcher; its ``cancel()`` stops it. It does not keep the loop
-    alive by itself. ``ValueError`` for a bad signal number.
+    Returns the ``gcore.signal`` watcher; its ``cancel()`` stops it and puts
+    back the previous handler. The watcher does not keep the loop running by
+    itself. An error in the handler is reported like any greenlet's
+    (``SystemExit``/``KeyboardInterrupt`` reach the main greenlet).
+    ``TypeError``/``ValueError`` for a bad handler or signal number.
     """
     if not callable(handler):
         raise TypeError(f"handler must be callable, not {type(handler).__name__}")
     hub = get_hub()
-
-    def deliver():
-        from ghub.greenlet import Greenlet
-
-        Greenlet.spawn(handler, *args, **kwargs)
-
-    return gcore.signal(signalnum, deliver, loop=hub.loop, ref=False)
+    return gcore.signal(signalnum, _deliver_signal, handler, args, kwargs, loop=hub.loop,
+                        ref=False)
 
 
 def reinit():
-    """Re-initialise the event loop, as needed in a child after ``os.fork()``."""
+    """Re-initialise the calling thread's event loop, as needed in a child after ``os.fork()``."""
     hub = _get_hub_noargs()
     if hub is not None:
         hub.loop.reinit()
@@ -359,7 +502,7 @@ def reinit():
 
 
 def fork():
-    """``os.fork()``, then re-initialise the event loop in the child."""
+    """``os.fork()``, then re-initialise the event loop in the child; returns the pid."""
     pid = os.fork()
     if pid == 0:
         reinit()
@@ -367,7 +510,12 @@ def fork():
 
 
 def shutdown():
-    """Wait until the event loop has nothing left to run (call it from the main greenlet)."""
+    """Wait until the event loop has nothing left to run (call it from the main greenlet).
+
+    Blocking: the greenlets and callbacks that are ready, and every pending
+    timer and event, run until none is left. ``RuntimeError`` when called
+    from another greenlet than the thread's main one.
+    """
     hub = _get_hub_noargs()
     if hub is None or hub.dead:
         return

@@ -1,9 +1,13 @@
 """Greenlet-local storage, with the ``threading.local`` API.
 
-Each greenlet (and each thread's main greenlet) sees its own attributes.
+Each greenlet (and each thread's main greenlet) sees its own attributes:
+the object keeps one dict per greenlet in a ``WeakKeyDictionary`` keyed by
+the greenlet, and every attribute access looks up the current greenlet's.
 A subclass's ``__init__`` runs once per greenlet, on that greenlet's first
 access, with the arguments given to the constructor — as ``threading.local``
 does for threads. A greenlet's values are dropped when it is collected.
+Class attributes, methods and properties are shared, as with
+``threading.local``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,11 @@ class local:
         if (args or kwargs) and cls.__init__ is object.__init__:
             raise TypeError("Initialization arguments are not supported")
         self = object.__new__(cls)
-        object.__setattr__(self, "_local__impl", _Impl(args, kwargs))
+        impl = _Impl(args, kwargs)
+        object.__setattr__(self, "_local__impl", impl)
+        # The creating greenlet's dict exists already: the constructor call runs
+        # __init__ for it, as threading.local does for the creating thread.
+        impl.dicts[getcurrent()] = {}
         return self
 
     def _local__dict(self):
@@ -46,7 +54,12 @@ class local:
         d = impl.dicts[current] = {}
         cls = type(self)
         if cls.__init__ is not object.__init__:
-            cls.__init__(self, *impl.args, **impl.kwargs)
+            try:
+                cls.__init__(self, *impl.args, **impl.kwargs)
+            except BaseException:
+                # Not initialised: the next access in this greenlet tries again.
+                impl.dicts.pop(current, None)
+                raise
         return d
 
     def __getattribute__(self, name):
@@ -69,7 +82,8 @@ class local:
 
     def __setattr__(self, name, value):
         if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
+            raise AttributeError(
+                f"{type(self).__name__!r} object attribute '__dict__' is read-only")
         attr = _lookup_type(type(self), name)
         if attr is not None and hasattr(type(attr), "__set__"):
             attr.__set__(self, value)
@@ -78,7 +92,8 @@ class local:
 
     def __delattr__(self, name):
         if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
+            raise AttributeError(
+                f"{type(self).__name__!r} object attribute '__dict__' is read-only")
         attr = _lookup_type(type(self), name)
         if attr is not None and hasattr(type(attr), "__delete__"):
             attr.__delete__(self)

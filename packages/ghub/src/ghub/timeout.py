@@ -3,12 +3,19 @@
 How it works
 ------------
 
-``Timeout.start()`` arms a ``gcore.timer`` whose callback, run by the hub,
-throws the timeout (or the exception given to it) into the greenlet that
-started it. ``cancel()`` disarms the timer. ``Timeout`` derives from
-``BaseException`` so that ``except Exception:`` in the code it interrupts
-does not swallow it; a timeout caught by code that expected another one is
-told apart by identity (``except Timeout as t: if t is not mine: raise``).
+``Timeout.start()`` arms a ``gcore.timer`` on the hub's loop whose callback,
+run by the hub, throws the timeout (or the exception given to it) into the
+greenlet that started it, wherever that greenlet is blocked. ``cancel()``
+disarms the timer. The timeout fires only while the greenlet is blocked: a
+greenlet that never yields cannot be interrupted.
+
+``Timeout`` derives from ``BaseException``, so that ``except Exception:`` in
+the code it interrupts does not swallow it. A timeout caught by code that
+expected another one is told apart by identity::
+
+    except Timeout as t:
+        if t is not my_timeout:
+            raise
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 from greenlet import getcurrent
 
 import gcore
-from ghub.hub import _validate_seconds, get_hub
+from ghub.hub import _seconds, get_hub
 
 __all__ = ["Timeout", "with_timeout"]
 
@@ -29,42 +36,57 @@ def _throw_if_alive(target, exception):
 
 
 class Timeout(BaseException):
-    """Raise ``exception`` (by default this Timeout itself) in the current greenlet after ``seconds``.
+    """Raise ``exception`` in the current greenlet ``seconds`` after :meth:`start`.
 
-    ``seconds=None`` never fires. As a context manager it starts on entry and
-    is cancelled on exit; with ``exception=False`` the ``with`` block
-    swallows its own timeout (the code after the block runs). Negative
-    ``seconds`` raise ``ValueError``.
+    With ``exception`` None (the default) the ``Timeout`` itself is raised;
+    with ``exception=False`` too, but as a context manager it is then
+    swallowed at the end of its own ``with`` block, so the code after the
+    block runs. ``seconds=None`` never fires. ``ValueError`` for a negative
+    or NaN ``seconds``, ``TypeError`` for a non-number or an ``exception``
+    that is neither None, False, nor an exception class or instance.
+
+    Used as a context manager, it starts on entry and is cancelled on exit::
+
+        with Timeout(5, False):
+            data = sock.recv(1024)
     """
 
     def __init__(self, seconds=None, exception=None):
         BaseException.__init__(self)
         if seconds is not None:
-            seconds = _validate_seconds(seconds, "timeout")
+            seconds = _seconds(seconds, "timeout")
             if seconds < 0:
                 raise ValueError(f"timeout must be non-negative, not {seconds!r}")
+        if exception is not None and exception is not False and not (
+                isinstance(exception, BaseException)
+                or (isinstance(exception, type) and issubclass(exception, BaseException))):
+            raise TypeError(f"exception must be None, False, or an exception class or "
+                            f"instance, not {exception!r}")
         self.seconds = seconds
         self.exception = exception
         self.timer = None
 
     def start(self):
-        """Schedule the timeout (in the current greenlet). Raises if already pending."""
+        """Schedule the timeout in the current greenlet.
+
+        ``RuntimeError`` if it is already pending (cancel it first).
+        """
         if self.pending:
             raise RuntimeError(f"{self!r} is already started; cancel it before restarting")
         if self.seconds is None:
             return
-        if self.exception is None or self.exception is False:
-            throw = self
-        elif isinstance(self.exception, type) or isinstance(self.exception, BaseException):
-            throw = self.exception
-        else:
-            throw = self.exception
+        exception = self.exception
+        throw = self if exception is None or exception is False else exception
         self.timer = gcore.timer(self.seconds, _throw_if_alive, getcurrent(), throw,
                                  loop=get_hub().loop)
 
     @classmethod
     def start_new(cls, timeout=None, exception=None):
-        """Return a started Timeout: ``timeout`` itself if it is one, else ``Timeout(timeout, exception)``."""
+        """Return a started Timeout.
+
+        If ``timeout`` is a ``Timeout``, start it (unless pending) and return
+        it; otherwise return a started ``Timeout(timeout, exception)``.
+        """
         if isinstance(timeout, Timeout):
             if not timeout.pending:
                 timeout.start()
@@ -80,7 +102,7 @@ class Timeout(BaseException):
         return timer is not None and timer.pending
 
     def cancel(self):
-        """Cancel the timeout if pending; otherwise do nothing."""
+        """Cancel the timeout if it is pending; otherwise do nothing."""
         timer = self.timer
         if timer is not None:
             timer.cancel()
@@ -89,7 +111,8 @@ class Timeout(BaseException):
     def __repr__(self):
         exception = "" if self.exception is None else f" exception={self.exception!r}"
         pending = " pending" if self.pending else ""
-        return f"<{type(self).__name__} at {id(self):#x} seconds={self.seconds}{exception}{pending}>"
+        name = type(self).__name__
+        return f"<{name} at {id(self):#x} seconds={self.seconds}{exception}{pending}>"
 
     def __str__(self):
         if self.seconds is None:
@@ -117,8 +140,8 @@ class Timeout(BaseException):
 def with_timeout(seconds, function, *args, **kwds):
     """Call ``function(*args, **kwds)``, interrupted after ``seconds``.
 
-    On timeout, return the ``timeout_value`` keyword argument (not passed to
-    ``function``) if given, else raise :class:`Timeout`.
+    On timeout, return the ``timeout_value`` keyword argument (which is not
+    passed to ``function``) if it was given, else raise :class:`Timeout`.
     """
     timeout_value = kwds.pop("timeout_value", _NONE)
     timeout = Timeout.start_new(seconds)

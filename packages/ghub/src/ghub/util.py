@@ -1,18 +1,37 @@
-"""Small helpers from the 0.13 reference's ``gevent.util``."""
+"""Small helpers from the 0.13 reference's ``gevent.util``.
+
+:class:`wrap_errors` turns the exceptions of chosen types into return
+values, which makes a failing call a result (handy for greenlet functions,
+link targets and pool workers).
+"""
 
 from __future__ import annotations
 
 __all__ = ["wrap_errors"]
 
 
+def _is_error_types(errors):
+    if isinstance(errors, type):
+        return issubclass(errors, BaseException)
+    if isinstance(errors, tuple):
+        return all(_is_error_types(e) for e in errors)
+    return False
+
+
 class wrap_errors:
     """Call a function, returning the errors of the given types instead of raising them.
 
     ``wrap_errors(ValueError, int)("x")`` returns the ``ValueError`` instance.
-    Handy for link targets and pool workers whose failures are results.
+    ``errors`` is an exception class or a tuple of them (as in ``except``).
+    It looks like the function it wraps (``str``, ``repr``, attributes).
+    ``TypeError`` for a non-callable function or bad ``errors``.
     """
 
     def __init__(self, errors, func):
+        if not _is_error_types(errors):
+            raise TypeError(f"errors must be an exception class or a tuple of them, not {errors!r}")
+        if not callable(func):
+            raise TypeError(f"func must be callable, not {type(func).__name__}")
         self.errors = errors
         self.func = func
 
