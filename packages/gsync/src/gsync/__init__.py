@@ -1,0 +1,29 @@
+"""gsync: synchronisation between greenlets — events, queues, locks, groups and pools.
+
+The 0.13 reference's ``gevent.event``, ``gevent.queue``, ``gevent.coros`` and
+``gevent.pool``, built on ``ghub``'s hub and ``Waiter``:
+
+- :mod:`gsync.event`: :class:`Event`, :class:`AsyncResult`;
+- :mod:`gsync.queue`: :class:`Queue` (``Queue(0)`` is a channel),
+  :class:`PriorityQueue`, :class:`LifoQueue`, :class:`JoinableQueue`,
+  :class:`Full`, :class:`Empty` (the stdlib's);
+- :mod:`gsync.coros`: :class:`Semaphore`, :class:`BoundedSemaphore`,
+  :class:`DummySemaphore`, :class:`RLock`, :class:`Lock`;
+- :mod:`gsync.pool`: :class:`Group` (alias ``GreenletSet``), :class:`Pool`.
+
+Every name is importable from the package too (``from gsync import Queue``).
+"""
+
+from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
+from gsync.event import AsyncResult, Event
+from gsync.pool import GreenletSet, Group, Pool
+from gsync.queue import Empty, Full, JoinableQueue, LifoQueue, PriorityQueue, Queue
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Event", "AsyncResult",
+    "Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty",
+    "Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock",
+    "Group", "GreenletSet", "Pool",
+]

@@ -1,0 +1,248 @@
+"""Notifications of many waiters: :class:`Event` and :class:`AsyncResult`.
+
+How it works
+------------
+
+Both are :class:`~gsync._private.Linkable`: a greenlet that waits links the
+``switch`` of a :class:`ghub.Waiter` and blocks in ``Waiter.get()``; ``set()``
+only records the new state and, if somebody is linked, queues one notifier
+with ``hub.loop.run_callback``. The notifier runs in the hub and wakes the
+links in the order they were added. ``set()`` with nobody waiting costs an
+attribute store and a test; so does ``wait()`` on an event that is already
+set.
+
+``Event`` is ``threading.Event`` for greenlets: ``set(); clear()`` wakes every
+greenlet that was waiting at ``set()`` (their ``wait()`` returns True), but
+not one that starts waiting after the ``clear()``. ``AsyncResult`` is a
+one-time event that carries a value or an exception; it is a valid
+``Greenlet.link()`` target, so ``spawn(f).link(result)`` forwards ``f``'s
+outcome to whoever calls ``result.get()``.
+
+This module stands in for ``threading.Event`` (see ``THREADING_NAMES``).
+"""
+
+from __future__ import annotations
+
+from ghub import Timeout, Waiter, get_hub
+from gsync._private import Linkable, check_timeout, short_name
+
+__all__ = ["Event", "AsyncResult"]
+
+# The names of ``threading`` that this module implements (for gmonkey).
+THREADING_NAMES = ("Event",)
+
+_NONE = object()
+
+
+class Event(Linkable):
+    """A flag that greenlets can wait for: ``threading.Event`` across greenlets.
+
+    ``set()`` sets the flag and wakes every waiter, ``clear()`` resets it,
+    ``wait()`` blocks until it is set. Links (``rawlink``) are called in the
+    hub, with the event, once the flag is set.
+    """
+
+    __slots__ = ("_flag",)
+
+    def __init__(self):
+        Linkable.__init__(self)
+        self._flag = False
+
+    def __repr__(self):
+        return f"<{short_name(self)} at {id(self):#x}: {'set' if self._flag else 'unset'}>"
+
+    def _ready(self):
+        return self._flag
+
+    def is_set(self):
+        """True if and only if the flag is set."""
+        return self._flag
+
+    isSet = is_set
+    ready = is_set
+
+    def set(self):
+        """Set the flag and wake every greenlet waiting for it. Never blocks.
+
+        Safe to call from the hub (a loop callback). The waiters wake up the
+        next time the current greenlet yields to the hub.
+        """
+        self._flag = True
+        links = self._links
+        if links:
+            # Everybody linked now is owed a wake-up, even if clear() comes first.
+            self._owed = len(links)
+            if self._notifier is None:
+                self._notifier = get_hub().loop.run_callback(self._notify_links)
+
+    def clear(self):
+        """Reset the flag; later ``wait()`` calls block until ``set()`` is called again."""
+        self._flag = False
+
+    def wait(self, timeout=None):
+        """Block until the flag is set, or for at most ``timeout`` seconds; return the flag.
+
+        Returns True at once if the flag is set, True when woken by ``set()``
+        (even if ``clear()`` was called since), and the flag (normally False)
+        when the timeout expires. ``ValueError`` for a negative timeout.
+        """
+        if self._flag:
+            return True
+        if timeout is not None:
+            timeout = check_timeout(timeout)
+        waiter = Waiter()
+        switch = waiter.switch
+        self._links.append(switch)  # rawlink(), knowing the flag is not set
+        if timeout is None:
+            try:
+                waiter.get()
+            except BaseException:
+                self.unlink(switch)
+                raise
+            return True
+        t = Timeout.start_new(timeout)
+        try:
+            waiter.get()
+            return True
+        except Timeout as exc:
+            self.unlink(switch)
+            if exc is not t:
+                raise
+            return self._flag
+        except BaseException:
+            self.unlink(switch)
+            raise
+        finally:
+            t.cancel()
+
+
+class AsyncResult(Linkable):
+    """A one-time event that stores a value or an exception.
+
+    ``set(value)`` or ``set_exception(exc)`` wakes every greenlet blocked in
+    ``get()``/``wait()``; later calls do not block. Calling the instance with
+    a finished greenlet (``result(greenlet)``) stores its outcome, which
+    makes an AsyncResult a ``Greenlet.link()`` target.
+    """
+
+    __slots__ = ("value", "_exception")
+
+    def __init__(self):
+        Linkable.__init__(self)
+        self.value = None
+        self._exception = _NONE
+
+    def __repr__(self):
+        if self._exception is _NONE:
+            state = "unset"
+        elif self._exception is None:
+            state = f"value={self.value!r}"
+        else:
+            state = f"exception={self._exception!r}"
+        return f"<{short_name(self)} at {id(self):#x}: {state}>"
+
+    def _ready(self):
+        return self._exception is not _NONE
+
+    def ready(self):
+        """True if and only if a value or an exception is stored."""
+        return self._exception is not _NONE
+
+    def successful(self):
+        """True if and only if a value (not an exception) is stored."""
+        return self._exception is None
+
+    @property
+    def exception(self):
+        """The exception passed to ``set_exception()``, or None."""
+        exc = self._exception
+        return None if exc is _NONE else exc
+
+    def set(self, value=None):
+        """Store ``value`` and wake every waiter. Never blocks; fine from the hub."""
+        self.value = value
+        self._exception = None
+        if self._links and self._notifier is None:
+            self._notifier = get_hub().loop.run_callback(self._notify_links)
+
+    def set_exception(self, exception):
+        """Store ``exception`` (an instance, or a class to instantiate) and wake every waiter.
+
+        ``get()`` will raise it. ``TypeError`` if it is not an exception.
+        """
+        if isinstance(exception, type) and issubclass(exception, BaseException):
+            exception = exception()
+        elif not isinstance(exception, BaseException):
+            raise TypeError(
+                f"exception must be an exception instance or class, not {type(exception).__name__}")
+        self._exception = exception
+        self._check_and_notify()
+
+    def get(self, block=True, timeout=None):
+        """Return the stored value or raise the stored exception.
+
+        If nothing is stored yet: with ``block=False`` raise :class:`ghub.Timeout`
+        at once; otherwise wait, at most ``timeout`` seconds, then raise
+        :class:`ghub.Timeout`.
+        """
+        exc = self._exception
+        if exc is None:
+            return self.value
+        if exc is not _NONE:
+            raise exc
+        if not block:
+            raise Timeout()
+        if timeout is not None:
+            timeout = check_timeout(timeout)
+        self._wait(timeout, True)
+        if self._exception is None:
+            return self.value
+        raise self._exception
+
+    def get_nowait(self):
+        """Return the value or raise the exception; :class:`ghub.Timeout` if nothing is stored."""
+        return self.get(block=False)
+
+    def wait(self, timeout=None):
+        """Block until a value or an exception is stored, at most ``timeout`` s; return ``value``.
+
+        Never raises the stored exception (``value`` is None then), nor a
+        timeout: after ``timeout`` it returns ``value`` (None).
+        """
+        if self._exception is _NONE:
+            if timeout is not None:
+                timeout = check_timeout(timeout)
+            self._wait(timeout, False)
+        return self.value
+
+    def _wait(self, timeout, raise_timeout):
+        # Called only while nothing is stored.
+        waiter = Waiter()
+        switch = waiter.switch
+        self._links.append(switch)  # rawlink(), knowing we are not ready
+        if timeout is None:
+            try:
+                waiter.get()
+            except BaseException:
+                self.unlink(switch)
+                raise
+            return
+        t = Timeout.start_new(timeout)
+        try:
+            waiter.get()
+        except Timeout as exc:
+            self.unlink(switch)
+            if exc is not t or raise_timeout:
+                raise
+        except BaseException:
+            self.unlink(switch)
+            raise
+        finally:
+            t.cancel()
+
+    def __call__(self, source):
+        """Store the outcome of ``source``, a finished greenlet (or anything with the same API)."""
+        if source.successful():
+            self.set(source.value)
+        else:
+            self.set_exception(source.exception)
