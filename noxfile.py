@@ -1,0 +1,187 @@
+"""gstack's sessions: `nox` runs what CI runs (every tests-* session, then lint).
+
+    nox -l                          list the sessions
+    nox -s tests-gcore              one layer's tests (tests-<package>)
+    nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
+    nox -s integration | lint | build
+    nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
+    nox --force-python 3.12         the sessions on another interpreter
+
+Packages are found, and ordered by their dependencies, by tools/packages.py.
+A test session installs its package and the layers under it from wheels, never
+from the source tree. Each wheel is built once per state of its sources: it is
+kept in .wheelhouse/<interpreter>-<package>-<source hash>/ and reused by every
+later session and run (docs/development.md says more).
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))
+import packages as repo  # noqa: E402  (tools/packages.py)
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"  # --force-python overrides
+PACKAGES = {package.name: package for package in repo.order()}  # dependencies first
+WHEELHOUSE = ROOT / ".wheelhouse"
+INTEGRATION = ROOT / "integration-tests"
+TEST_TOOLS = ["pytest", "pytest-timeout"]
+LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
+LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests"]
+
+nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["lint"]
+nox.options.error_on_missing_interpreters = True
+
+# The interpreter's ABI and platform, which key the wheelhouse.
+_TAG = (
+    "import sys, sysconfig;"
+    "print(sys.implementation.cache_tag + sys.abiflags, sysconfig.get_platform(), sep='-')"
+)
+# Import a package where the tests will: from the virtualenv, not from packages/.
+_WHERE = "import importlib, sys; print('testing', importlib.import_module(sys.argv[1]).__file__)"
+
+
+def clean_copy(package, folder):
+    """Copy `package`'s sources (no tests, no stale build/, .so, ...) into `folder`."""
+    source = folder / package.path.name
+    for relative in repo.source_files(package):
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(package.path / relative, source / relative)
+    return source
+
+
+def wheel(session, package, tag):
+    """The wheel of `package` for the interpreter `tag`, built if not built yet."""
+    prefix = f"{tag}-{package.name}-"
+    home = WHEELHOUSE / (prefix + repo.source_hash(package.name, PACKAGES))
+    if not list(home.glob("*.whl")):
+        WHEELHOUSE.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=WHEELHOUSE, prefix=".build-") as tmp:
+            source, out = clean_copy(package, Path(tmp)), Path(tmp, "wheel")
+            session.log(f"building the {package.name} wheel into {home.relative_to(ROOT)}")
+            session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source)
+            for old in WHEELHOUSE.glob(prefix + "*"):  # older states of the sources
+                if re.fullmatch("[0-9a-f]{16}", old.name[len(prefix) :]):
+                    shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, home)
+    (built,) = home.glob("*.whl")
+    return built
+
+
+def install(session, names, test_extra=None):
+    """Install the packages `names` and the layers under them from wheels, plus pytest.
+
+    The package named `test_extra` comes with its `test` extra if it declares one
+    ([project.optional-dependencies] test = [...]).
+    """
+    tag = session.run("python", "-c", _TAG, silent=True).strip()
+    needed = {p.name for name in names for p in repo.closure(name, PACKAGES)}
+    wheels = {name: wheel(session, p, tag) for name, p in PACKAGES.items() if name in needed}
+    requirements = [str(path) for path in wheels.values()]  # files: pip asks no index for them
+    if test_extra in wheels and "test" in PACKAGES[test_extra].extras:
+        requirements[list(wheels).index(test_extra)] += "[test]"
+    session.install(*TEST_TOOLS, *requirements)
+    # A reused virtualenv may hold an older build of the same version: replace it.
+    session.install("--force-reinstall", "--no-deps", *map(str, wheels.values()))
+
+
+def test_files(folder):
+    return sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
+
+
+def pytest_args(session, default):
+    """posargs with paths made absolute (pytest runs elsewhere); `default` if none is a path."""
+    args, paths = [], False
+    for arg in session.posargs:
+        path = arg.split("::")[0]
+        if not arg.startswith("-") and (ROOT / path).exists():
+            arg, paths = str(ROOT / arg), True
+        args.append(arg)
+    return args if paths else [*args, str(default)]
+
+
+def run_pytest(session, config, rootdir, tests):
+    """pytest on `tests`, from an empty folder so that nothing imports the source tree."""
+    config = ["-c", str(config)] if config else []
+    args = pytest_args(session, tests)
+    with tempfile.TemporaryDirectory(prefix="gstack-pytest-") as cwd, session.chdir(cwd):
+        session.run(
+            "pytest", *config, "--rootdir", str(rootdir), "-p", "no:cacheprovider", *args,
+            success_codes=[0, 5] if session.posargs else [0],  # -k may select nothing
+        )
+
+
+def make_tests(package):
+    @nox.session(name=f"tests-{package.name}", python=PYTHON)
+    def tests(session):
+        if not test_files(package.tests):
+            session.skip(f"{package.tests.relative_to(ROOT)}/ has no test files yet")
+        install(session, [package.name], test_extra=package.name)
+        with tempfile.TemporaryDirectory(prefix="gstack-import-") as cwd, session.chdir(cwd):
+            session.run("python", "-c", _WHERE, package.name)
+        run_pytest(session, package.path / "pyproject.toml", package.path, package.tests)
+
+    tests.__doc__ = f"Test {package.name} ({package.path.relative_to(ROOT)}) from its wheel."
+    return tests
+
+
+for _package in PACKAGES.values():
+    make_tests(_package)
+
+
+@nox.session(python=PYTHON)
+def integration(session):
+    """Run integration-tests/ against every package, installed from wheels."""
+    if not test_files(INTEGRATION):
+        session.skip("integration-tests/ has no test files yet: nothing to run")
+    install(session, list(PACKAGES))
+    if (INTEGRATION / "requirements.txt").is_file():
+        session.install("-r", str(INTEGRATION / "requirements.txt"))
+    configs = [INTEGRATION / name for name in ("pytest.ini", "pyproject.toml", "tox.ini")]
+    config = next((c for c in configs if c.is_file()), None)
+    run_pytest(session, config, INTEGRATION, INTEGRATION)
+
+
+@nox.session(python=PYTHON)
+def lint(session):
+    """ruff, and the layering check (a layer imports only the layers below it)."""
+    session.install(*LINT_TOOLS)
+    session.run("ruff", "check", *[p for p in LINT_PATHS if (ROOT / p).exists()])
+    session.run("python", str(ROOT / "tools" / "check_layers.py"), str(ROOT))
+
+
+@nox.session(python=PYTHON)
+def build(session):
+    """sdist and wheel of every package, with `python -m build`, into dist/."""
+    session.install("build")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for package in PACKAGES.values():  # built from clean copies, as from a fresh clone
+        with tempfile.TemporaryDirectory(prefix="gstack-build-") as tmp:
+            source = clean_copy(package, Path(tmp))
+            session.run("python", "-m", "build", "--outdir", str(dist), str(source))
+
+
+@nox.session(python=PYTHON)
+def bench(session):
+    """Benchmarks beside gevent (not part of CI): nox -s bench -- [--runs N] [--write] [CASE...].
+
+    gstack's packages go into this session's virtualenv from the wheelhouse; the
+    latest gevent gets a virtualenv of its own beside it (.nox/bench-gevent-<python>).
+    benchmarks/README.md says more.
+    """
+    install(session, list(PACKAGES))
+    gevent_env = Path(session.virtualenv.location).parent / f"bench-gevent-{session.python}"
+    gevent_python = gevent_env / "bin" / "python"
+    if not gevent_python.exists():
+        session.run("python", "-m", "venv", str(gevent_env))
+    session.run(str(gevent_python), "-m", "pip", "install", "--quiet", "--upgrade", "gevent",
+                external=True)
+    session.run("python", str(ROOT / "benchmarks" / "run.py"),
+                "--gevent-python", str(gevent_python), *session.posargs)
