@@ -21,10 +21,15 @@ from ghub import hub as _hubmod
 
 
 @pytest.fixture(autouse=True)
-def hub():
-    """A fresh hub (and loop) for this test, checked idle and stopped afterwards."""
+def hub(request):
+    """A fresh hub (and loop) for this test, checked idle and stopped afterwards.
+
+    Tests marked ``default_loop`` (signal watchers: libevent delivers signals
+    to the default loop only) get a fresh hub on gcore's default loop instead.
+    """
     previous = getattr(_hubmod._state, "hub", None)
-    h = _hubmod.Hub(gcore.Loop())
+    on_default = request.node.get_closest_marker("default_loop") is not None
+    h = _hubmod.Hub(gcore.get_default_loop() if on_default else gcore.Loop())
     _hubmod._state.hub = h
     try:
         yield h

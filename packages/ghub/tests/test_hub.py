@@ -516,6 +516,7 @@ def test_kill_rejects_a_bad_exception():
 # -- signal, fork, reinit, shutdown --------------------------------------------------------
 
 
+@pytest.mark.default_loop
 def test_signal_handler_runs_in_a_new_greenlet(hub, main_greenlet):
     waiter = Waiter()
     calls = []
@@ -537,6 +538,7 @@ def test_signal_handler_runs_in_a_new_greenlet(hub, main_greenlet):
     assert calls == [((1,), {"two": 2}, True, True)]
 
 
+@pytest.mark.default_loop
 def test_signal_watcher_does_not_keep_the_loop_alive():
     watcher = ghub.signal(signal.SIGUSR2, lambda: None)
     try:
@@ -546,6 +548,7 @@ def test_signal_watcher_does_not_keep_the_loop_alive():
         watcher.cancel()
 
 
+@pytest.mark.default_loop
 def test_signal_rejects_bad_input():
     with pytest.raises(TypeError, match="handler must be callable"):
         ghub.signal(signal.SIGUSR1, "handler")
@@ -738,3 +741,22 @@ def test_two_threads_each_run_their_own_hub_concurrently(hub):
     assert not la.default and not lb.default
     assert ha.thread_ident != hb.thread_ident
     assert sa and sb and oka and okb
+
+
+@pytest.mark.default_loop
+def test_exception_from_a_python_signal_handler_reaches_the_blocked_main_greenlet():
+    class HandlerError(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise HandlerError(signum)
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(HandlerError):
+            with ghub.Timeout(10):
+                sleep(5)   # the loop's poll is woken by the signal's wake-up fd
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

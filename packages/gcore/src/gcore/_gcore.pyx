@@ -45,12 +45,21 @@ __all__ = [
     "EV_TIMEOUT", "EV_READ", "EV_WRITE", "EV_SIGNAL", "EV_PERSIST", "EV_ET", "EV_CLOSED",
     "init", "dispatch", "loop", "get_version", "get_method", "get_header_version", "reinit",
     "get_default_loop", "supported_methods", "set_arena_cache", "arena_cache_info",
+    # evdns (dns.pxi)
+    "Resolver", "dns_request", "get_default_resolver", "dns_init", "dns_shutdown",
+    "dns_resolve_ipv4", "dns_resolve_ipv6", "dns_resolve_reverse", "dns_resolve_reverse_ipv6",
+    "dns_getaddrinfo", "dns_err_to_string", "dns_gai_strerror",
+    "DNS_ERR_NONE", "DNS_ERR_FORMAT", "DNS_ERR_SERVERFAILED", "DNS_ERR_NOTEXIST",
+    "DNS_ERR_NOTIMPL", "DNS_ERR_REFUSED", "DNS_ERR_TRUNCATED", "DNS_ERR_UNKNOWN",
+    "DNS_ERR_TIMEOUT", "DNS_ERR_SHUTDOWN", "DNS_ERR_CANCEL", "DNS_ERR_NODATA",
+    "DNS_IPv4_A", "DNS_PTR", "DNS_IPv6_AAAA", "DNS_QUERY_NO_SEARCH", "DNS_EAI_CANCEL",
 ]
 
 include "loop.pxi"
 include "events.pxi"
 include "api.pxi"
 include "arena.pxi"
+include "dns.pxi"
 
 # The C constants, as module attributes for Python code.
 globals().update(

@@ -1,5 +1,8 @@
 # event and its kinds: read/write/readwrite, timer, signal, active_event.
 
+from libc.limits cimport INT_MAX
+from posix.fcntl cimport F_GETFD, fcntl
+
 cdef int _NSIG = 65
 try:
     import signal as _signal_mod
@@ -44,6 +47,12 @@ cdef int _handle_fd(object handle) except -1:
         fd = fileno()
     if fd < 0:
         raise ValueError(f"file descriptor cannot be a negative integer ({fd})")
+    if fd > INT_MAX:
+        raise OverflowError(f"file descriptor is too large ({fd})")
+    # Only epoll refuses a closed fd in event_add(); poll and select (EVENT_NOEPOLL=1...)
+    # would take it and fail later, select for every event of the loop.
+    if fcntl(<int>fd, F_GETFD) == -1:
+        raise _oserror(f"file descriptor {fd}")
     return fd
 
 
@@ -109,6 +118,7 @@ cdef class event:
             raise RuntimeError("cannot re-initialise a pending event")
         if loop is None:
             loop = get_default_loop()
+        loop._check()
         if event_assign(&self._ev, loop._base, fd, evtype, _event_trampoline, <void *>self) != 0:
             raise _oserror("event_assign")
         self.loop = loop
@@ -148,6 +158,7 @@ cdef class event:
         if timeout is not None:
             _to_timeval(timeout, &tv)
             ptv = &tv
+        _clear_errno()
         if event_add(&self._ev, ptv) != 0:
             raise _oserror(f"event_add({self._ev.ev_fd})")
         self._hold()
@@ -333,6 +344,12 @@ cdef class signal(_call_event):
     """
 
     def __init__(self, signalnum, callback, *args, Loop loop=None, bint ref=True, **kwargs):
+        if loop is None:
+            loop = get_default_loop()
+        if not loop.default:
+            # libevent delivers signals to one event_base per process only: a
+            # second loop's signal events would silently steal the first's.
+            raise ValueError("signal events can only be added to the default loop")
         self._setup(loop, _check_signum(signalnum), EV_SIGNAL | EV_PERSIST, callback, None, ref)
         self._args = args
         self._kwargs = kwargs

@@ -60,6 +60,14 @@ cdef extern from "event2/event.h" nogil:
         EVENT_BASE_FLAG_IGNORE_ENV
         EVENT_BASE_FLAG_PRECISE_TIMER
 
+    ctypedef void (*event_log_cb)(int severity, const char *msg) noexcept
+    void event_set_log_callback(event_log_cb cb)
+    enum:
+        EVENT_LOG_DEBUG
+        EVENT_LOG_MSG
+        EVENT_LOG_WARN
+        EVENT_LOG_ERR
+
     const char *event_get_version()
     unsigned int event_get_version_number()
 

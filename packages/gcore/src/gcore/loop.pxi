@@ -25,6 +25,13 @@ cdef int _to_timeval(object seconds, timeval *tv) except -1:
     return 0
 
 
+cdef inline void _clear_errno() noexcept nogil:
+    # libevent fails some calls without setting errno: _oserror must not
+    # report a stale one.
+    global errno
+    errno = 0
+
+
 cdef object _oserror(str what):
     cdef int err = errno
     if err:
@@ -78,6 +85,11 @@ cdef class Loop:
     ``KeyboardInterrupt`` that reaches the default handler stops :meth:`run`,
     which re-raises it.
 
+    An exception raised by a Python signal handler while the loop waits (for
+    example ``KeyboardInterrupt`` on Ctrl-C, or a test timeout's) goes to
+    ``signal_error_handler(exception)`` when set; by default it stops
+    :meth:`run`, which raises it.
+
     ``callback_batch`` bounds how many queued callbacks run before the loop
     polls for I/O again, so that a greenlet that keeps yielding cannot starve
     sockets and timers.
@@ -86,6 +98,7 @@ cdef class Loop:
     cdef event_base *_base
     cdef readonly bint default
     cdef public object error_handler
+    cdef public object signal_error_handler
     cdef public int callback_batch
     cdef Py_ssize_t _nref
     cdef list _callbacks
@@ -132,6 +145,13 @@ cdef class Loop:
 
     # -- running -------------------------------------------------------------
 
+    cdef int _check(self) except -1:
+        # A subclass whose __init__ does not call Loop.__init__ has no event_base:
+        # libevent would crash on it.
+        if self._base == NULL:
+            raise RuntimeError(f"{type(self).__name__}.__init__() did not call Loop.__init__()")
+        return 0
+
     cdef inline bint _alive(self):
         return self._nref > 0 or len(self._callbacks) > 0
 
@@ -147,6 +167,7 @@ cdef class Loop:
         """
         cdef int rc = 0
         cdef int flags = 0
+        self._check()
         self._break = False
         if not self._alive():
             return 1
@@ -155,11 +176,13 @@ cdef class Loop:
                 flags |= EVLOOP_ONCE
             if nonblock:
                 flags |= EVLOOP_NONBLOCK
+            _clear_errno()
             with nogil:
                 rc = event_base_loop(self._base, flags)
             self._after_run(rc)
             return 0
         while self._alive() and not self._break:
+            _clear_errno()
             with nogil:
                 rc = event_base_loop(self._base, EVLOOP_ONCE)
             if rc != 0 or self._stashed_exc is not None:
@@ -178,6 +201,7 @@ cdef class Loop:
 
     def break_loop(self):
         """Make :meth:`run` return after the callbacks running now."""
+        self._check()
         self._break = True
         if event_base_loopbreak(self._base) != 0:
             raise _oserror("event_base_loopbreak")
@@ -185,20 +209,24 @@ cdef class Loop:
     def now(self):
         """The loop's cached time (seconds since the epoch) of this iteration."""
         cdef timeval tv
+        self._check()
         event_base_gettimeofday_cached(self._base, &tv)
         return tv.tv_sec + tv.tv_usec * 1e-6
 
     def update_time(self):
         """Refresh the cached time that :meth:`now` returns."""
+        self._check()
         event_base_update_cache_time(self._base)
 
     @property
     def method(self):
         """The back-end libevent uses: ``"epoll"``, ``"poll"``, ``"select"``..."""
+        self._check()
         return event_base_get_method(self._base).decode()
 
     def reinit(self):
         """Re-initialise the back-end after ``os.fork()`` (``event_reinit``)."""
+        self._check()
         if event_reinit(self._base) != 0:
             raise _oserror("event_reinit")
         if self._wakeup is not None:
@@ -234,7 +262,11 @@ cdef class Loop:
         Callbacks run in the order they were queued, in the loop's greenlet or
         thread, before the loop waits for I/O again.
         """
-        cdef callback cb = callback.__new__(callback)
+        self._check()
+        cdef callback cb
+        if not callable(func):
+            raise TypeError(f"callback must be callable, not {type(func).__name__}")
+        cb = callback.__new__(callback)
         cb.func = func
         cb.args = args
         self._callbacks.append(cb)
@@ -360,7 +392,16 @@ cdef class Loop:
                     pass
             except OSError:
                 pass
-        PyErr_CheckSignals()
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            # A Python signal handler raised: as in a plain Python program, that
+            # exception belongs to the main thread's code, not to this callback.
+            handler = self.signal_error_handler
+            if handler is None:
+                self._stash(exc)
+            else:
+                handler(exc)
 
     def __repr__(self):
         if self._base == NULL:
@@ -368,3 +409,17 @@ cdef class Loop:
         kind = " default" if self.default else ""
         return (f"<gcore.Loop at {id(self):#x}{kind} method={self.method} "
                 f"ref_count={self._nref} callbacks={len(self._callbacks)}>")
+
+
+# libevent's own log lines (e.g. "[warn] Epoll ADD(1) on fd 7 failed", always
+# followed by an error that gcore raises) go to the "gcore" logger instead of
+# straight to stderr.
+cdef void _log_cb(int severity, const char *msg) noexcept with gil:
+    try:
+        import logging
+        level = logging.ERROR if severity >= EVENT_LOG_ERR else logging.DEBUG
+        logging.getLogger("gcore").log(level, "libevent: %s", msg.decode("utf-8", "replace"))
+    except BaseException:
+        pass
+
+event_set_log_callback(_log_cb)

@@ -131,6 +131,9 @@ class Hub(greenlet):
         self.thread_ident = _get_ident()
         self._stopping = False
         loop.error_handler = self.handle_error
+        # An exception from a Python signal handler (Ctrl-C's KeyboardInterrupt,
+        # a test runner's timeout) belongs to the main greenlet, whatever it is.
+        loop.signal_error_handler = self._handle_signal_error
 
     def switch(self):
         """Switch to the hub: what every blocking call does once it armed its wake-up.
@@ -173,6 +176,9 @@ class Hub(greenlet):
                 self._stop()
                 return
         self.print_exception(context, type, value, tb)
+
+    def _handle_signal_error(self, exc):
+        self.handle_system_error(type(exc), exc)
 
     def handle_system_error(self, type, value):
         """Raise ``SystemExit``/``KeyboardInterrupt`` in the main greenlet."""
