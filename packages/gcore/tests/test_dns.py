@@ -177,6 +177,21 @@ def test_answers_arrive_in_their_own_time(loop, resolver):
     assert order == ["fast", "slow"]
 
 
+def test_more_than_64_queries_are_in_flight_at_once(loop, resolver, server):
+    # libevent's default would hold back all but 64; gcore's Resolver allows 4,096.
+    before = len(server.queries)
+    seen_by_server = []
+
+    def first_answer(*args):
+        if not seen_by_server:
+            seen_by_server.append(len(server.queries) - before)
+
+    for _ in range(100):
+        resolver.resolve_ipv4("slow.test", gcore.DNS_QUERY_NO_SEARCH, first_answer)
+    loop.run()
+    assert seen_by_server == [100]
+
+
 def test_pending_query_keeps_the_loop_running(loop, resolver):
     results = []
     assert loop.ref_count == 0

@@ -238,6 +238,10 @@ cdef class dns_request:
         return f"<gcore.dns_request at {id(self):#x} {state} {self.query!r}>"
 
 
+# Resolver defaults (see Resolver.__init__).
+cdef const char *DNS_MAX_INFLIGHT = b"4096"
+cdef const char *DNS_SO_RCVBUF = b"1048576"
+
 # What a getaddrinfo request reports when its resolver is shut down.
 cdef int DNS_EAI_SHUTDOWN_CODE = EVUTIL_EAI_CANCEL
 
@@ -255,7 +259,10 @@ cdef class Resolver:
 
     Queries never block: each method takes a callback, called once from the
     loop with the result, and returns a :class:`dns_request` whose
-    ``cancel()`` drops it. A query in flight keeps the loop running. The
+    ``cancel()`` drops it. A query in flight keeps the loop running; up to
+    4,096 queries are in flight at once (libevent's default is 64) and the
+    nameserver sockets ask for a 1 MiB receive buffer, so that a burst of
+    lookups is neither throttled nor loses answers. The
     ``resolve_*`` methods raise ``OSError`` when no nameserver is configured
     (libevent would hold the query until one is added); evdns' own timeout
     and retry options (:meth:`set_option`) bound how long a query can take.
@@ -287,6 +294,12 @@ cdef class Resolver:
         self._base = evdns_base_new(loop._base, 0)
         if self._base == NULL:
             raise _oserror("evdns_base_new")
+        # Defaults for programs that run many lookups at once (libevent's are 64
+        # queries in flight and the system's socket buffer, which a burst of
+        # answers overflows). Set before any nameserver socket exists; the
+        # options line of resolv.conf and set_option() still override them.
+        evdns_base_set_option(self._base, b"max-inflight:", DNS_MAX_INFLIGHT)
+        evdns_base_set_option(self._base, b"so-rcvbuf:", DNS_SO_RCVBUF)
         if resolv_conf is not None:
             path = os.fsencode(resolv_conf)
             # Errors (a missing file...) leave libevent's defaults: 127.0.0.1, as libc.

@@ -1,0 +1,16 @@
+"""gnet: cooperative networking for gstack — socket, ssl, dns, select and selectors.
+
+Each module stands in for the stdlib module of the same name (``gnet.socket``
+for ``socket``...): its blocking calls block only the calling greenlet,
+waiting through the hub (``ghub``) on libevent (``gcore``). Each one lists the
+names it provides in place of the stdlib's in ``__implements__``, so that
+``gmonkey`` can patch from those lists; everything else it exports is the
+stdlib's own object. ``gnet.dns`` is the 0.13 reference's ``gevent.dns``
+(libevent's evdns).
+
+The modules are imported on demand: ``import gnet.socket``.
+"""
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"
