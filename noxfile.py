@@ -1,4 +1,4 @@
-"""gstack's sessions: `nox` runs what CI runs (every tests-* session, then lint).
+"""gstack's sessions: `nox` runs what CI runs (every tests-* session, integration, lint).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
@@ -35,7 +35,8 @@ TEST_TOOLS = ["pytest", "pytest-timeout"]
 LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
 LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests"]
 
-nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["lint"]
+# integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
+nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["integration", "lint"]
 nox.options.error_on_missing_interpreters = True
 
 # The interpreter's ABI and platform, which key the wheelhouse.
