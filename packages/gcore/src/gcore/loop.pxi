@@ -354,7 +354,7 @@ cdef class Loop:
 
     def _install_wakeup(self):
         import signal as _signal
-        import socket as _socket
+        import _socket   # not socket: gmonkey may have patched that one
         # (threading is not imported here: gmonkey must be able to patch it first.)
         r, w = _socket.socketpair()
         r.setblocking(False)
