@@ -367,3 +367,21 @@ def test_module_level_api_uses_the_default_loop(default_loop, server):
     assert resolver.closed
     assert gcore.get_default_resolver() is not resolver
     gcore.dns_shutdown()
+
+
+def test_reinit_of_the_default_loop_replaces_the_default_resolver(run_python):
+    # After a fork the child must not keep using the parent's resolver sockets.
+    code = """
+import os, gcore
+before = gcore.get_default_resolver()
+pid = os.fork()
+if pid == 0:
+    gcore.reinit()
+    after = gcore.get_default_resolver()
+    os._exit(0 if (before.closed and after is not before and not after.closed) else 1)
+_, status = os.waitpid(pid, 0)
+print("child", os.waitstatus_to_exitcode(status), "parent resolver open", not before.closed)
+"""
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["child", "0", "parent", "resolver", "open", "True"]

@@ -232,6 +232,10 @@ cdef class Loop:
         if self._wakeup is not None:
             self._uninstall_wakeup()
             self._install_wakeup()
+        if self.default:
+            # After a fork the default resolver's sockets are shared with the
+            # parent: end it here; the next query makes a fresh one.
+            dns_shutdown()
 
     # -- liveness ------------------------------------------------------------
 
