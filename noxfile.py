@@ -33,7 +33,7 @@ WHEELHOUSE = ROOT / ".wheelhouse"
 INTEGRATION = ROOT / "integration-tests"
 TEST_TOOLS = ["pytest", "pytest-timeout"]
 LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
-LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests"]
+LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
 nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["integration", "lint"]
@@ -147,6 +147,14 @@ def integration(session):
     configs = [INTEGRATION / name for name in ("pytest.ini", "pyproject.toml", "tox.ini")]
     config = next((c for c in configs if c.is_file()), None)
     run_pytest(session, config, INTEGRATION, INTEGRATION)
+
+
+@nox.session(python=PYTHON)
+def demo(session):
+    """Install everything and run examples/demo.py (greenlets, a timeout, a queue, TCP echo)."""
+    install(session, list(PACKAGES))
+    with tempfile.TemporaryDirectory(prefix="gstack-demo-") as cwd, session.chdir(cwd):
+        session.run("python", str(ROOT / "examples" / "demo.py"))
 
 
 @nox.session(python=PYTHON)
