@@ -72,6 +72,14 @@ def test_namespace_is_the_stdlib_s_except_what_gnet_implements():
     assert socket.SocketType is socket.socket
 
 
+def test_dns_lists_the_resolver_functions():
+    assert socket.__dns__ == ["getaddrinfo", "gethostbyname", "gethostbyname_ex",
+                              "gethostbyaddr", "getnameinfo", "getfqdn"]
+    assert set(socket.__dns__) <= set(socket.__implements__)
+    for name in socket.__dns__:
+        assert getattr(socket, name).__module__ == "gnet.socket", name
+
+
 def test_is_a_stdlib_socket(pair):
     a, _ = pair
     assert isinstance(a, stdsocket.socket)
@@ -88,6 +96,45 @@ def test_descriptor_is_non_blocking_but_timeout_is_emulated(pair):
     a.setblocking(False)
     assert a.gettimeout() == 0.0 and not a.getblocking()
     a.setblocking(True)
+    assert a.gettimeout() is None
+
+
+def test_setblocking_and_settimeout_on_an_invalid_descriptor_raise_ebadf():
+    first = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, first.fileno())
+    first.close()   # sock's descriptor is now invalid
+    try:
+        for call in (lambda: sock.setblocking(False), lambda: sock.setblocking(True),
+                     lambda: sock.settimeout(1.0), lambda: sock.settimeout(None)):
+            with pytest.raises(OSError) as info:
+                call()
+            assert info.value.errno == errno.EBADF
+        assert sock.gettimeout() is None   # a failed call changes nothing
+    finally:
+        sock.detach()
+
+
+def test_setblocking_and_settimeout_on_a_closed_socket_raise_ebadf(pair):
+    a, _ = pair
+    a.close()
+    for call in (lambda: a.setblocking(False), lambda: a.settimeout(2.0)):
+        with pytest.raises(OSError) as info:
+            call()
+        assert info.value.errno == errno.EBADF
+
+
+def test_setblocking_takes_an_integer_as_the_stdlib(pair):
+    a, _ = pair
+    reference = stdsocket.socket()
+    try:
+        for sock in (a, reference):
+            with pytest.raises(TypeError, match="'float' object cannot be interpreted"):
+                sock.setblocking(1.5)
+    finally:
+        reference.close()
+    a.setblocking(0)
+    assert a.gettimeout() == 0.0
+    a.setblocking(7)
     assert a.gettimeout() is None
 
 
@@ -185,6 +232,72 @@ def test_non_blocking_raises_blocking_io_error(pair):
     a.setblocking(False)
     with pytest.raises(BlockingIOError):
         a.recv(1)
+
+
+@pytest.mark.parametrize("timeout", [None, 5.0])
+def test_msg_dontwait_never_waits(pair, timeout):
+    """Any call with MSG_DONTWAIT raises BlockingIOError at once, whatever the timeout."""
+    a, _b = pair
+    a.settimeout(timeout)
+    dontwait = socket.MSG_DONTWAIT
+    ran = []
+    ghub.spawn(ran.append, "other")   # runs only if one of the calls goes through the hub
+    receivers = [
+        lambda: a.recv(1, dontwait),
+        lambda: a.recv_into(bytearray(1), 0, dontwait),
+        lambda: a.recvfrom(1, dontwait),
+        lambda: a.recvfrom_into(bytearray(1), 0, dontwait),
+        lambda: a.recvmsg(1, 0, dontwait),
+        lambda: a.recvmsg_into([bytearray(1)], 0, dontwait),
+    ]
+    for call in receivers:
+        with pytest.raises(BlockingIOError):
+            call()
+    chunk = b"a" * 65536
+    with pytest.raises(BlockingIOError):
+        while True:   # fill the buffers, as CPython's testSendmsgDontWait does
+            a.sendmsg([chunk], [], dontwait)
+    senders = [
+        lambda: a.sendmsg([chunk], [], dontwait),
+        lambda: a.send(chunk, dontwait),
+        lambda: a.sendall(chunk, dontwait),
+    ]
+    for call in senders:
+        with pytest.raises(BlockingIOError):
+            call()
+    assert ran == []
+    ghub.sleep(0)
+    assert ran == ["other"]
+
+
+def test_msg_dontwait_on_datagram_sockets():
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        receiver.bind(f"\0gnet-test-dontwait-{os.getpid()}")   # an abstract address
+        address = receiver.getsockname()
+        ran = []
+        ghub.spawn(ran.append, "other")
+        with pytest.raises(BlockingIOError):
+            receiver.recvfrom(10, socket.MSG_DONTWAIT)
+        with pytest.raises(BlockingIOError):
+            for _ in range(100000):   # until the receiver's queue is full
+                sender.sendto(b"d" * 1024, socket.MSG_DONTWAIT, address)
+        with pytest.raises(BlockingIOError):
+            sender.sendto(b"d" * 1024, socket.MSG_DONTWAIT, address)
+        assert ran == []
+        assert receiver.recvfrom(2048, socket.MSG_DONTWAIT)[0] == b"d" * 1024
+    finally:
+        receiver.close()
+        sender.close()
+    ghub.sleep(0)
+
+
+def test_flags_without_msg_dontwait_still_wait(pair):
+    a, b = pair
+    ghub.spawn_later(0.01, b.sendall, b"peek")
+    assert a.recv(10, socket.MSG_PEEK) == b"peek"
+    assert a.recv(10) == b"peek"
 
 
 def test_sendall_large_buffer_without_copy(tcp_pair):
@@ -524,6 +637,57 @@ def test_udp_sendto_recvfrom():
     assert a.recvfrom(100)[0] == b"pong"
     a.close()
     b.close()
+
+
+def _bad_sendto_calls(address):
+    return [
+        ("\u2620", address), (5j, address), (b"foo", None),
+        ("\u2620", 0, address), (5j, 0, address), (b"foo", 0, None),
+        (b"foo", "bar", address), (b"foo", None, None),
+        (b"foo",), (b"foo", 0, address, 4), (b"foo", "not an address"),
+    ]
+
+
+def test_sendto_bad_arguments_raise_the_stdlib_s_errors():
+    ours = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    reference = stdsocket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ours.bind(("127.0.0.1", 0))
+        reference.bind(("127.0.0.1", 0))
+        calls = _bad_sendto_calls(ours.getsockname())
+        for args in calls:
+            with pytest.raises(TypeError) as expected:
+                reference.sendto(*args)
+            with pytest.raises(TypeError) as got:
+                ours.sendto(*args)
+            assert str(got.value) == str(expected.value), args
+    finally:
+        ours.close()
+        reference.close()
+
+
+def test_getnameinfo_bad_argument_keeps_no_reference():
+    argument = "".join(["not ", "an ", "address"])   # an object of this test's own
+    before = sys.getrefcount(argument)
+    try:
+        socket.getnameinfo(argument, 0)
+    except TypeError as exc:
+        # The traceback (alive here) holds getnameinfo's frame: it must not hold the argument.
+        assert sys.getrefcount(argument) == before
+        assert str(exc) == "getnameinfo() argument 1 must be a tuple"
+    else:
+        pytest.fail("getnameinfo accepted a str")
+
+
+@pytest.mark.parametrize("args", [
+    (("127.0.0.1", 80), "x"), (("127.0.0.1", 80), 1.5), (("127.0.0.1",), 0), ("127.0.0.1", 0),
+])
+def test_getnameinfo_bad_arguments_raise_the_stdlib_s_errors(args):
+    with pytest.raises(TypeError) as expected:
+        stdsocket.getnameinfo(*args)
+    with pytest.raises(TypeError) as got:
+        socket.getnameinfo(*args)
+    assert str(got.value) == str(expected.value)
 
 
 def test_sendmsg_recvmsg_with_fds(pair):

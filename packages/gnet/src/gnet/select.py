@@ -4,12 +4,28 @@ How it works
 ------------
 
 Both functions first ask the system which descriptors are ready, without
-waiting (one ``poll(2)`` call with a zero timeout, so descriptors above
-``FD_SETSIZE`` work too). If none is and the timeout allows, they arm one
-gcore event per descriptor (read and/or write) and one timer, switch to the
-hub, and on the first wake-up cancel them all and ask the system again, so
-that the result lists *every* descriptor that is ready, not only the one
-that woke the greenlet.
+waiting: ``select`` through the stdlib's own ``select`` (falling back on
+one ``poll(2)`` for descriptors at or above ``FD_SETSIZE``), ``poll``
+objects through a stdlib poll object kept in step with their
+registrations. If none is and the timeout allows, they arm one gcore event
+per descriptor (read and/or write) and one timer, switch to the hub, and on
+the first wake-up cancel them all and ask the system again, so that the
+result lists *every* descriptor that is ready, not only the one that woke
+the greenlet.
+
+Fairness: a loop around ``select()`` whose descriptors are always ready
+(an ``asyncore`` dispatcher that is always ``writable()``, a poll with a
+zero timeout) would otherwise never go through the hub, and no other
+greenlet would ever run. So a call that finds something ready (or has a
+zero timeout) without having waited yields once before it returns, the way
+``ghub.idle()`` does (a zero-second timer, which fires after the loop has
+polled for I/O: the greenlets and callbacks that are ready, and the I/O
+that is due, run first). What it returns is what was ready before the
+yield (as with threads, an answer may be stale by the time it is used; the
+descriptors are asked once, so each ``fileno()`` is called once, as the
+stdlib does). A call that had to wait went through the hub already and does
+not yield again; a call from the hub itself (a loop callback) cannot yield
+and does not. The cost is one loop iteration, about 2 µs.
 
 ``select(rlist, wlist, xlist, timeout=None)`` takes ints and objects with
 ``fileno()`` and returns the objects given, as the stdlib does; errors are
@@ -19,18 +35,24 @@ that woke the greenlet.
 are not waited for on their own (libevent has no event for them): a
 ``select`` with only ``xlist`` waits for its timeout.
 
-``poll()`` returns an object with the stdlib's ``register``/``modify``/
-``unregister``/``poll(timeout_ms)`` interface. Only ``POLLIN``/``POLLRDNORM``
-(read) and ``POLLOUT``/``POLLWRNORM`` (write) are waited for; ``POLLHUP``,
-``POLLERR`` and ``POLLNVAL`` are reported with them, as the system does.
+``poll()`` returns a ``poll`` object with the stdlib's ``register``/
+``modify``/``unregister``/``poll(timeout_ms)`` interface and checks (its
+type cannot be instantiated directly, timeouts beyond ``INT_MAX``
+milliseconds raise ``OverflowError``). Only ``POLLIN``/
+``POLLRDNORM`` (read) and ``POLLOUT``/``POLLWRNORM`` (write) are waited for;
+``POLLHUP``, ``POLLERR`` and ``POLLNVAL`` are reported with them, as the
+system does.
 
-:mod:`gnet.selectors` builds a ``selectors`` selector on :class:`poll`.
+:mod:`gnet.selectors` builds the ``selectors`` selectors on these two.
 """
 
 from __future__ import annotations
 
 import select as _stdselect
 from errno import EBADF as _EBADF
+from math import ceil as _ceil
+from math import floor as _floor
+from operator import index as _index
 from os import strerror as _strerror
 
 from greenlet import getcurrent as _getcurrent
@@ -54,7 +76,9 @@ del _name
 
 error = OSError
 
-_std_poll = _stdselect.poll   # taken at import: gmonkey may later put ours in its place
+# Taken at import: gmonkey may later put ours in their place.
+_std_poll = _stdselect.poll
+_std_select = _stdselect.select
 
 _POLLIN = _stdselect.POLLIN
 _POLLPRI = _stdselect.POLLPRI
@@ -104,6 +128,18 @@ def _wake_timer(waiting):
         greenlet.switch()
 
 
+def _yield(hub):
+    """Let the other ready greenlets, callbacks and due I/O run once (see "Fairness")."""
+    current = _getcurrent()
+    if current is hub:
+        return
+    timer = _gcore.timer(0, current.switch, loop=hub.loop)
+    try:
+        hub.switch()
+    finally:
+        timer.cancel()
+
+
 def _wait(masks, timeout):
     """Block until one of ``{fd: EV_READ|EV_WRITE}`` is ready or ``timeout`` (seconds) passes."""
     hub = _get_hub()
@@ -139,6 +175,30 @@ def _poll_now(masks):
     return ready
 
 
+def _select_now(rlist, wlist, xlist):
+    """What ``select(2)`` would say with a zero timeout, for descriptors of any number."""
+    try:
+        # The stdlib's select: one C call, its checks and messages, the objects given back.
+        return _std_select(rlist, wlist, xlist, 0)
+    except ValueError:
+        pass   # a descriptor at or above FD_SETSIZE (or a negative one, which _fileno reports)
+    masks = {}
+    groups = []
+    for objects, wanted in ((rlist, _POLLIN | _POLLPRI), (wlist, _POLLOUT), (xlist, _POLLPRI)):
+        pairs = [(obj, _fileno(obj)) for obj in objects]
+        for _obj, fd in pairs:
+            masks[fd] = masks.get(fd, 0) | wanted
+        groups.append(pairs)
+    rpairs, wpairs, xpairs = groups
+    ready = dict(_poll_now(masks))
+    return ([obj for obj, fd in rpairs if ready.get(fd, 0) & _SELECT_IN],
+            [obj for obj, fd in wpairs if ready.get(fd, 0) & _SELECT_OUT],
+            [obj for obj, fd in xpairs if ready.get(fd, 0) & _SELECT_EX])
+
+
+_MAX_SECONDS = 2 ** 63 / 1e9   # the stdlib's limit (a 64-bit count of nanoseconds)
+
+
 def _check_select_timeout(timeout):
     if timeout is None:
         return None
@@ -149,6 +209,8 @@ def _check_select_timeout(timeout):
             raise TypeError("timeout must be a float or None") from None
     if timeout != timeout:
         raise ValueError("Invalid value NaN (not a number)")
+    if timeout > _MAX_SECONDS:
+        raise OverflowError("timestamp out of range for platform time_t")
     if timeout < 0:
         raise ValueError("timeout must be non-negative")
     return float(timeout)
@@ -163,80 +225,89 @@ def select(rlist, wlist, xlist, timeout=None):
     ``ValueError`` for bad arguments.
     """
     timeout = _check_select_timeout(timeout)
-    groups = []
-    masks = {}
-    for objects, wanted in ((rlist, _POLLIN | _POLLPRI), (wlist, _POLLOUT),
-                            (xlist, _POLLPRI)):
-        if not isinstance(objects, (list, tuple)):
-            objects = list(objects)
-        pairs = [(obj, _fileno(obj)) for obj in objects]
-        for _obj, fd in pairs:
-            masks[fd] = masks.get(fd, 0) | wanted
-        groups.append(pairs)
-    rpairs, wpairs, xpairs = groups
-    waitable = {}
-    for _obj, fd in rpairs:
-        waitable[fd] = EV_READ
-    for _obj, fd in wpairs:
-        waitable[fd] = waitable.get(fd, 0) | EV_WRITE
-    deadline = None
+    if type(rlist) is not list and type(rlist) is not tuple:
+        rlist = list(rlist)
+    if type(wlist) is not list and type(wlist) is not tuple:
+        wlist = list(wlist)
+    if type(xlist) is not list and type(xlist) is not tuple:
+        xlist = list(xlist)
     hub = None
+    deadline = None
+    been_through_hub = False
     while True:
-        ready = dict(_poll_now(masks)) if masks else {}
-        result = ([obj for obj, fd in rpairs if ready.get(fd, 0) & _SELECT_IN],
-                  [obj for obj, fd in wpairs if ready.get(fd, 0) & _SELECT_OUT],
-                  [obj for obj, fd in xpairs if ready.get(fd, 0) & _SELECT_EX])
+        result = _select_now(rlist, wlist, xlist)
         if result[0] or result[1] or result[2] or timeout == 0:
+            if not been_through_hub:
+                _yield(_get_hub())   # fairness (see the module doc)
             return result
         if hub is None:
             hub = _get_hub()
-            if timeout is not None:
-                deadline = hub.loop.now() + timeout
         remaining = None
-        if deadline is not None:
+        if timeout is not None:
             hub.loop.update_time()
-            remaining = deadline - hub.loop.now()
+            now = hub.loop.now()
+            if deadline is None:
+                deadline = now + timeout
+            remaining = deadline - now
             if remaining <= 0:
                 return result
+        waitable = {}
+        for obj in rlist:
+            waitable[_fileno(obj)] = EV_READ
+        for obj in wlist:
+            fd = _fileno(obj)
+            waitable[fd] = waitable.get(fd, 0) | EV_WRITE
         _wait(waitable, remaining)
+        been_through_hub = True
 
 
-class poll:
-    """A cooperative ``select.poll`` object: ``register``, ``modify``, ``unregister``, ``poll``."""
+class _PollObject:
+    """A cooperative ``select.poll`` object: ``register``, ``modify``, ``unregister``, ``poll``.
 
-    def __init__(self):
-        self._masks = {}
-        self._polling = False
+    Made by :func:`poll` only; the type itself cannot be instantiated (as the stdlib's).
+    """
+
+    __slots__ = ("_masks", "_poller", "_polling")
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"cannot create '{cls.__module__}.{cls.__qualname__}' instances")
+
+    def __repr__(self):
+        return f"<{self.__module__}.{type(self).__qualname__} object at {id(self):#x}>"
 
     def register(self, fd, eventmask=_POLLIN | _POLLPRI | _POLLOUT):
         """Watch ``fd`` (an int or an object with ``fileno()``) for ``eventmask``."""
-        self._masks[_fileno(fd)] = _check_mask(eventmask)
+        fd = _fileno(fd)
+        eventmask = _check_mask(eventmask)
+        self._poller.register(fd, eventmask)
+        self._masks[fd] = eventmask
 
     def modify(self, fd, eventmask):
         """Change the mask of a registered ``fd``; ``FileNotFoundError`` if it is not registered."""
         fd = _fileno(fd)
+        eventmask = _check_mask(eventmask)
         if fd not in self._masks:
             raise FileNotFoundError(2, "No such file or directory")
-        self._masks[fd] = _check_mask(eventmask)
+        self._poller.modify(fd, eventmask)
+        self._masks[fd] = eventmask
 
     def unregister(self, fd):
         """Stop watching ``fd``; ``KeyError`` if it is not registered."""
-        del self._masks[_fileno(fd)]
+        fd = _fileno(fd)
+        del self._masks[fd]
+        self._poller.unregister(fd)
 
     def poll(self, timeout=None):
         """``[(fd, revents), ...]`` of the ready descriptors, waiting up to ``timeout`` ms.
 
-        ``None`` or a negative timeout waits without limit. Blocks the calling
-        greenlet only; ``RuntimeError`` if another greenlet is polling this
-        object at the same time.
+        ``None`` or a negative timeout waits without limit; a float is a
+        fraction of a millisecond. Blocks the calling greenlet only (and
+        always lets the other greenlets run once, see the module doc).
+        Raises ``OverflowError`` beyond ``INT_MAX`` ms, ``TypeError`` for a
+        timeout that is not a number, ``RuntimeError`` if another greenlet is
+        polling this object at the same time.
         """
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                try:
-                    timeout = timeout.__index__()
-                except AttributeError:
-                    raise TypeError("timeout must be an integer or None") from None
-            timeout = None if timeout < 0 else timeout / 1000.0
+        timeout = _poll_timeout(timeout)
         if self._polling:
             raise RuntimeError("concurrent poll() invocation")
         self._polling = True
@@ -246,21 +317,25 @@ class poll:
             self._polling = False
 
     def _poll(self, timeout):
-        deadline = None
         hub = None
+        deadline = None
+        been_through_hub = False
         while True:
             masks = self._masks
-            ready = [(fd, revents) for fd, revents in _poll_all(masks)]
+            ready = self._poller.poll(0) if masks else []
             if ready or timeout == 0:
+                if not been_through_hub:
+                    _yield(_get_hub())   # fairness (see the module doc)
                 return ready
             if hub is None:
                 hub = _get_hub()
-                if timeout is not None:
-                    deadline = hub.loop.now() + timeout
             remaining = None
-            if deadline is not None:
+            if timeout is not None:
                 hub.loop.update_time()
-                remaining = deadline - hub.loop.now()
+                now = hub.loop.now()
+                if deadline is None:
+                    deadline = now + timeout
+                remaining = deadline - now
                 if remaining <= 0:
                     return []
             waitable = {}
@@ -270,21 +345,57 @@ class poll:
                 if evtype:
                     waitable[fd] = evtype
             _wait(waitable, remaining)
+            been_through_hub = True
 
 
-def _poll_all(masks):
-    # Unlike select, poll reports a closed descriptor as POLLNVAL instead of failing.
-    if not masks:
-        return []
-    poller = _std_poll()
-    for fd, mask in masks.items():
-        poller.register(fd, mask)
-    return poller.poll(0)
+_PollObject.__name__ = _PollObject.__qualname__ = "poll"
+
+
+def poll():
+    """A new cooperative poll object (see :class:`_PollObject`), as ``select.poll()``."""
+    obj = object.__new__(_PollObject)
+    obj._masks = {}
+    obj._poller = _std_poll()
+    obj._polling = False
+    return obj
+
+
+_INT_MAX = 2 ** 31 - 1
+_INT_MIN = -(2 ** 31)
+
+
+def _poll_timeout(timeout):
+    """``poll()``'s timeout (ms or None) in seconds (None: no limit), checked as the stdlib."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, float):
+        if timeout != timeout:
+            raise ValueError("Invalid value NaN (not a number)")
+        # Rounded away from zero, as the stdlib (OverflowError for infinities).
+        ms = _ceil(timeout) if timeout >= 0 else _floor(timeout)
+    else:
+        try:
+            ms = timeout = _index(timeout)
+        except TypeError:
+            raise TypeError("timeout must be an integer or None") from None
+    if not _INT_MIN <= ms <= _INT_MAX:
+        raise OverflowError("timeout is too large")
+    if ms < 0:
+        return None
+    return timeout / 1000.0
+
+
+_ULONG_MAX = 2 ** 64 - 1
 
 
 def _check_mask(eventmask):
+    """An event mask checked as the stdlib's ``unsigned short`` (its exception types)."""
     if not isinstance(eventmask, int):
         raise TypeError(f"an integer is required (got type {type(eventmask).__name__})")
-    if not 0 <= eventmask <= 0xFFFF:
-        raise OverflowError("Python int too large to convert to C unsigned short")
-    return eventmask
+    if eventmask < 0:
+        raise ValueError("value must be positive")
+    if eventmask > _ULONG_MAX:
+        raise OverflowError("Python int too large to convert to C unsigned long")
+    if eventmask > 0xFFFF:
+        raise OverflowError("Python int too large for C unsigned short")
+    return int(eventmask)

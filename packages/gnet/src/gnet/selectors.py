@@ -1,12 +1,17 @@
-"""A cooperative ``selectors`` selector: the stdlib's ``PollSelector`` on :class:`gnet.select.poll`.
+"""Cooperative ``selectors``: the stdlib's ``PollSelector`` and ``SelectSelector`` on gnet's waits.
 
-:class:`GreenSelector` keeps the stdlib's registration bookkeeping
-(``register``/``modify``/``unregister``/``get_key``/``get_map``, keys and
-events as the stdlib defines them) and waits through the hub, so
-``select(timeout)`` blocks only the calling greenlet. ``DefaultSelector``,
-``PollSelector`` and ``SelectSelector`` are all this class here: code that
-asks for any of them gets a selector that cooperates. The stdlib's
-``EpollSelector`` (and its kin) are not replaced; they would block.
+:class:`PollSelector` is the stdlib's ``PollSelector`` on
+:func:`gnet.select.poll`, :class:`SelectSelector` the stdlib's
+``SelectSelector`` on :func:`gnet.select.select`: both keep the stdlib's
+registration bookkeeping (``register``/``modify``/``unregister``/
+``get_key``/``get_map``, keys and events as the stdlib defines them) and
+wait through the hub, so ``select(timeout)`` blocks only the calling
+greenlet (and, like every gnet select and poll, lets the other greenlets run
+once even when something is ready). They carry the stdlib's class names, so
+that code which looks at ``type(selector).__name__`` sees what it expects.
+``DefaultSelector`` is :class:`PollSelector` (``GreenSelector``, its former
+name, too). The stdlib's ``EpollSelector`` (and its kin) are not replaced;
+they would block.
 """
 
 from __future__ import annotations
@@ -25,12 +30,20 @@ for _name in __imports__:
 del _name
 
 
-class GreenSelector(_stdselectors.PollSelector):
-    """A selector whose ``select(timeout=None)`` waits through the hub (see the module doc)."""
+class PollSelector(_stdselectors.PollSelector):
+    """A ``poll``-based selector whose ``select(timeout=None)`` waits through the hub."""
 
-    _selector_cls = _gselect.poll
+    _selector_cls = staticmethod(_gselect.poll)
 
 
-DefaultSelector = GreenSelector
-PollSelector = GreenSelector
-SelectSelector = GreenSelector
+class SelectSelector(_stdselectors.SelectSelector):
+    """A ``select``-based selector whose ``select(timeout=None)`` waits through the hub.
+
+    Not limited to ``FD_SETSIZE``: gnet's ``select`` works on any descriptor.
+    """
+
+    _select = staticmethod(_gselect.select)
+
+
+DefaultSelector = PollSelector
+GreenSelector = PollSelector

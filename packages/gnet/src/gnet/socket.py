@@ -8,7 +8,9 @@ checks, ``makefile`` and the stdlib's helpers keep working). Its file
 descriptor is always in non-blocking mode; the timeout the user sets is
 emulated. Every blocking method first tries the system call (the fast path:
 no wait when data or buffer space is there); on ``EAGAIN`` it waits for the
-descriptor through the hub and tries again.
+descriptor through the hub and tries again. A call whose flags have
+``MSG_DONTWAIT`` never waits: it raises ``BlockingIOError`` as on a
+non-blocking socket, whatever the timeout.
 
 Each socket has at most one read event and one write event, created on the
 first wait and re-armed for each later one, so a wait allocates nothing. A
@@ -43,6 +45,7 @@ import builtins as _builtins
 import os as _os
 import socket as _stdsocket
 from errno import EAGAIN, EALREADY, EINPROGRESS, EINTR, EISCONN, EWOULDBLOCK
+from operator import index as _index
 from time import monotonic as _monotonic
 
 from greenlet import getcurrent as _getcurrent
@@ -98,6 +101,8 @@ _AI_NUMERICHOST = _stdsocket.AI_NUMERICHOST
 _AI_CANONNAME = _stdsocket.AI_CANONNAME
 _SOCK_NONBLOCK = getattr(_stdsocket, "SOCK_NONBLOCK", 0)
 _SOL_SOCKET = _stdsocket.SOL_SOCKET
+_MSG_DONTWAIT = getattr(_stdsocket, "MSG_DONTWAIT", 0)
+_NI_NUMERICHOST = _stdsocket.NI_NUMERICHOST
 _SO_ERROR = _stdsocket.SO_ERROR
 
 _recv = _realsocket.recv
@@ -107,6 +112,12 @@ _accept = _realsocket._accept
 _connect_ex = _realsocket.connect_ex
 _io_ready = _private.io_ready
 _interrupt = _private.interrupt
+_set_nonblocking = _realsocket.setblocking
+
+
+def _dontwait(flags):
+    """True if ``flags`` (already accepted by the system call) asks for ``MSG_DONTWAIT``."""
+    return bool(_index(flags) & _MSG_DONTWAIT)
 
 
 def wait_read(fileno, timeout=None, timeout_exc=None):
@@ -165,15 +176,27 @@ class socket(_stdsocket.socket):
         return self._timeout
 
     def settimeout(self, timeout):
-        """Set the timeout of blocking operations (``None``, or seconds >= 0)."""
-        self._timeout = _private.check_timeout(timeout)
+        """Set the timeout of blocking operations (``None``, or seconds >= 0).
+
+        Raises ``OSError`` (EBADF) if the descriptor is closed or invalid, as
+        the stdlib does (the descriptor is re-set to non-blocking mode).
+        """
+        timeout = _private.check_timeout(timeout)
+        _set_nonblocking(self, False)
+        self._timeout = timeout
 
     def gettimeout(self):
         """The timeout in seconds, or ``None``."""
         return self._timeout
 
     def setblocking(self, flag):
-        """``setblocking(True)``: no timeout; ``setblocking(False)``: ``settimeout(0.0)``."""
+        """``setblocking(True)``: no timeout; ``setblocking(False)``: ``settimeout(0.0)``.
+
+        Raises ``OSError`` (EBADF) if the descriptor is closed or invalid, and
+        ``TypeError`` if ``flag`` is not an integer (a bool is one), as the stdlib.
+        """
+        flag = _index(flag)
+        _set_nonblocking(self, False)
         self._timeout = None if flag else 0.0
 
     def getblocking(self):
@@ -231,21 +254,22 @@ class socket(_stdsocket.socket):
             raise _timeout_error("timed out")
         self._wait(evtype, remaining)
 
-    def _read_call(self, method, *args):
+    def _read_call(self, flags, method, *args):
+        # ``flags``: the call's flags, so that MSG_DONTWAIT never waits.
         while True:
             try:
                 return method(self, *args)
             except BlockingIOError:
-                if self._timeout == 0.0:
+                if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
             self._wait(EV_READ, self._timeout)
 
-    def _write_call(self, method, *args):
+    def _write_call(self, flags, method, *args):
         while True:
             try:
                 return method(self, *args)
             except BlockingIOError:
-                if self._timeout == 0.0:
+                if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
             self._wait(EV_WRITE, self._timeout)
 
@@ -345,12 +369,17 @@ class socket(_stdsocket.socket):
     # -- receiving -------------------------------------------------------------------
 
     def recv(self, bufsize, flags=0):
-        """Receive up to ``bufsize`` bytes (``b""`` at end of stream)."""
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream).
+
+        Like every receiving and sending method, waits for the descriptor
+        (up to the timeout) unless the socket is non-blocking or ``flags``
+        has ``MSG_DONTWAIT``: then ``BlockingIOError`` when nothing is there.
+        """
         while True:
             try:
                 return _recv(self, bufsize, flags)
             except BlockingIOError:
-                if self._timeout == 0.0:
+                if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
             self._wait(EV_READ, self._timeout)
 
@@ -360,26 +389,26 @@ class socket(_stdsocket.socket):
             try:
                 return _recv_into(self, buffer, nbytes, flags)
             except BlockingIOError:
-                if self._timeout == 0.0:
+                if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
             self._wait(EV_READ, self._timeout)
 
     def recvfrom(self, bufsize, flags=0):
         """Receive up to ``bufsize`` bytes: ``(data, address)``."""
-        return self._read_call(_realsocket.recvfrom, bufsize, flags)
+        return self._read_call(flags, _realsocket.recvfrom, bufsize, flags)
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``: ``(nbytes, address)``."""
-        return self._read_call(_realsocket.recvfrom_into, buffer, nbytes, flags)
+        return self._read_call(flags, _realsocket.recvfrom_into, buffer, nbytes, flags)
 
     if hasattr(_realsocket, "recvmsg"):
         def recvmsg(self, bufsize, ancbufsize=0, flags=0):
             """Receive data and ancillary data: ``(data, ancdata, msg_flags, address)``."""
-            return self._read_call(_realsocket.recvmsg, bufsize, ancbufsize, flags)
+            return self._read_call(flags, _realsocket.recvmsg, bufsize, ancbufsize, flags)
 
         def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
             """Receive into ``buffers``: ``(nbytes, ancdata, msg_flags, address)``."""
-            return self._read_call(_realsocket.recvmsg_into, buffers, ancbufsize, flags)
+            return self._read_call(flags, _realsocket.recvmsg_into, buffers, ancbufsize, flags)
 
     # -- sending ---------------------------------------------------------------------
 
@@ -389,7 +418,7 @@ class socket(_stdsocket.socket):
             try:
                 return _send(self, data, flags)
             except BlockingIOError:
-                if self._timeout == 0.0:
+                if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
             self._wait(EV_WRITE, self._timeout)
 
@@ -400,7 +429,7 @@ class socket(_stdsocket.socket):
         data may have been sent.
         """
         timeout = self._timeout
-        if timeout == 0.0:
+        if timeout == 0.0 or (flags and _dontwait(flags)):
             return _realsocket.sendall(self, data, flags)
         try:
             sent = _send(self, data, flags)
@@ -421,19 +450,27 @@ class socket(_stdsocket.socket):
                 pass
         return None
 
-    def sendto(self, data, flags_or_address, address=None):
-        """``sendto(data, address)`` or ``sendto(data, flags, address)``."""
-        if address is None:
-            return self._write_call(_realsocket.sendto, data, self._resolve(flags_or_address))
-        return self._write_call(_realsocket.sendto, data, flags_or_address,
-                                self._resolve(address))
+    def sendto(self, data, *flags_address):
+        """``sendto(data, address)`` or ``sendto(data, flags, address)``; the bytes sent.
+
+        Bad arguments raise the stdlib's ``TypeError`` (with its messages).
+        """
+        if len(flags_address) == 1:
+            flags = 0
+            address = flags_address[0]
+        elif len(flags_address) == 2:
+            flags, address = flags_address
+        else:
+            raise TypeError(
+                f"sendto() takes 2 or 3 arguments ({len(flags_address) + 1} given)")
+        return self._write_call(flags, _realsocket.sendto, data, flags, self._resolve(address))
 
     if hasattr(_realsocket, "sendmsg"):
         def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
             """Send data and ancillary data; return the number of bytes sent."""
             if address is None:
-                return self._write_call(_realsocket.sendmsg, buffers, ancdata, flags)
-            return self._write_call(_realsocket.sendmsg, buffers, ancdata, flags,
+                return self._write_call(flags, _realsocket.sendmsg, buffers, ancdata, flags)
+            return self._write_call(flags, _realsocket.sendmsg, buffers, ancdata, flags,
                                     self._resolve(address))
 
     def _sendfile_use_sendfile(self, file, offset=0, count=None):
@@ -656,10 +693,17 @@ def getnameinfo(sockaddr, flags):
 
     ``NI_NUMERICHOST`` skips the lookup; with ``NI_NAMEREQD`` an address
     without a name raises ``socket.gaierror``, otherwise its numeric form is
-    returned.
+    returned. Bad arguments raise the stdlib's ``TypeError``/``OverflowError``.
     """
-    numeric_host, service = _std_getnameinfo(sockaddr, flags | _stdsocket.NI_NUMERICHOST)
-    if flags & _stdsocket.NI_NUMERICHOST:
+    try:
+        flags = _index(flags)
+        numeric_host, service = _std_getnameinfo(sockaddr, flags | _NI_NUMERICHOST)
+    except BaseException:
+        # The traceback keeps this frame alive: it must not keep the caller's argument too.
+        del sockaddr
+        raise
+    del sockaddr
+    if flags & _NI_NUMERICHOST:
         return numeric_host, service
     ip = numeric_host.split("%", 1)[0]
     try:
