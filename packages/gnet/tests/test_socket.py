@@ -895,3 +895,56 @@ def test_each_thread_waits_through_its_own_hub(listener):
             ghub.sleep(0.01)
     thread.join()
     assert results == [b"FROM A THREAD", True]
+
+
+# -- the edge-triggered wait (epoll) --------------------------------------------------
+
+
+def test_a_blocked_recv_keeps_the_loop_alive_until_another_thread_writes():
+    # The socket's registered event does not count by itself; the wait does.
+    a, b = socket.socketpair()
+    with a, b:
+        reader = ghub.spawn(a.recv, 16)
+        ghub.sleep(0.01)                     # the reader is now blocked in recv
+        raw = stdsocket.socket(fileno=os.dup(b.fileno()))
+        writer = threading.Timer(0.1, raw.send, (b"from a thread",))
+        writer.start()
+        try:
+            reader.join(timeout=10)           # must not raise LoopExit
+        finally:
+            writer.join()
+            raw.close()
+        assert reader.get() == b"from a thread"
+
+
+def test_waiting_again_after_a_wait_reuses_the_socket_event():
+    a, b = socket.socketpair()
+    with a, b:
+        for n in range(3):
+            ghub.spawn_later(0.01, b.send, b"x%d" % n)
+            assert a.recv(8) == b"x%d" % n
+        event = a._read_event
+        ghub.spawn_later(0.01, b.send, b"again")
+        assert a.recv(8) == b"again"
+        assert a._read_event is event
+        with pytest.raises(socket.timeout):
+            a.settimeout(0.02)
+            a.recv(8)
+        assert ghub.get_hub().loop.ref_count == 0   # the timed-out wait gave its ref back
+
+
+def test_a_socket_collected_without_close_unregisters_its_events():
+    import gc
+    import warnings
+
+    a, b = socket.socketpair()
+    ghub.spawn_later(0.01, b.send, b"x")
+    assert a.recv(1) == b"x"
+    event = a._read_event
+    assert event is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)   # the point of the test
+        del a
+        gc.collect()
+    assert not event.pending
+    b.close()

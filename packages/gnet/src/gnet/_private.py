@@ -9,9 +9,11 @@ in a ``finally`` (it may be woken by a timeout, a kill or a close instead).
 The callback gets the event mask (``EV_TIMEOUT`` when the timeout passed
 first), which the greenlet receives as the value of ``hub.switch()``.
 
-Sockets keep one such event per direction and re-arm it for every wait
-(:func:`io_ready` reads the waiting greenlet from a one-item list, the
-event's ``arg``), so that a wait costs no allocation. To wake a waiter from
+Sockets keep one such event per direction (:func:`io_event`; :func:`io_ready`
+reads the waiting greenlet from the event's ``arg``, a small list), so that a
+wait costs no allocation. On an edge-triggered back-end (epoll) the event
+stays registered from the first wait to ``close()`` and a wait costs no
+system call either; a timeout is then a separate timer. To wake a waiter from
 outside (a close or shutdown in another greenlet) :func:`interrupt` queues
 :func:`_wake_if_waiting` in the hub with a sentinel value (:data:`CLOSED`,
 :data:`RETRY`); it only switches if that greenlet is still waiting on that
@@ -28,11 +30,12 @@ from errno import EBADF
 from greenlet import getcurrent
 
 import gcore
-from gcore import EV_TIMEOUT
+from gcore import EV_ET, EV_PERSIST, EV_TIMEOUT
 from ghub import get_hub
 
 __all__ = [
-    "CLOSED", "RETRY", "io_ready", "interrupt", "closed_error", "wait_fd", "check_timeout",
+    "CLOSED", "RETRY", "io_ready", "io_event", "wake_timed_out", "interrupt", "closed_error",
+    "wait_fd", "check_timeout",
     "get_resolver", "reset_resolver", "HostsFile", "hosts",
 ]
 
@@ -61,6 +64,28 @@ def io_ready(event, evtype):
     waiting = event.arg[0]
     if waiting is not None:
         waiting.switch(evtype)
+
+
+def io_event(fd, evtype, loop):
+    """A socket's reusable event for ``evtype``; its ``arg`` is ``[waiting greenlet, persistent]``.
+
+    On an edge-triggered back-end the event is persistent (``EV_PERSIST |
+    EV_ET``) and does not count as keeping the loop alive by itself: a waiter
+    takes a ``loop.ref()`` for the time it waits.
+    """
+    if loop.method in _EDGE_TRIGGERED:
+        return gcore.event(evtype | EV_PERSIST | EV_ET, fd, io_ready, [None, True],
+                           loop=loop, ref=False)
+    return gcore.event(evtype, fd, io_ready, [None, False], loop=loop)
+
+
+_EDGE_TRIGGERED = frozenset(["epoll", "kqueue"])
+
+
+def wake_timed_out(slot, waiting):
+    """Timer of an edge-triggered wait: wake ``waiting`` with EV_TIMEOUT if it still waits."""
+    if slot[0] is waiting:
+        waiting.switch(EV_TIMEOUT)
 
 
 def _wake_if_waiting(slot, waiting, value):

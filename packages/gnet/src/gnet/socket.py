@@ -110,7 +110,6 @@ _recv_into = _realsocket.recv_into
 _send = _realsocket.send
 _accept = _realsocket._accept
 _connect_ex = _realsocket.connect_ex
-_io_ready = _private.io_ready
 _interrupt = _private.interrupt
 _set_nonblocking = _realsocket.setblocking
 
@@ -206,34 +205,62 @@ class socket(_stdsocket.socket):
     # -- waiting -------------------------------------------------------------------
 
     def _wait(self, evtype, timeout):
-        """Wait until the socket is ready for ``evtype``; raise on timeout or close."""
+        """Wait until the socket is ready for ``evtype``; raise on timeout or close.
+
+        Where the loop's back-end is edge-triggered (epoll, kqueue), each
+        direction's event stays registered from the first wait to ``close()``,
+        so a wait costs no system call: the greenlet only tried the call and
+        got ``EAGAIN``, so the next edge is what it waits for. Elsewhere the
+        event is added for each wait and removed after it.
+        """
         hub = _get_hub()
+        loop = hub.loop
         if evtype == EV_READ:
             event = self._read_event
-            if event is None or event.loop is not hub.loop:
-                event = self._read_event = _gcore.event(
-                    EV_READ, self.fileno(), _io_ready, [None], loop=hub.loop)
+            if event is None or event.loop is not loop:
+                event = self._read_event = _private.io_event(self.fileno(), EV_READ, loop)
         else:
             event = self._write_event
-            if event is None or event.loop is not hub.loop:
-                event = self._write_event = _gcore.event(
-                    EV_WRITE, self.fileno(), _io_ready, [None], loop=hub.loop)
+            if event is None or event.loop is not loop:
+                event = self._write_event = _private.io_event(self.fileno(), EV_WRITE, loop)
         slot = event.arg
-        if slot[0] is not None:
+        waiting = slot[0]
+        if waiting is not None:
             what = "read from" if evtype == EV_READ else "write to"
             raise RuntimeError(
-                f"another greenlet ({slot[0]!r}) is already waiting to {what} {self!r}")
-        slot[0] = _getcurrent()
-        event.add(timeout)
-        try:
-            result = hub.switch()
-        finally:
-            slot[0] = None
-            event.cancel()
+                f"another greenlet ({waiting!r}) is already waiting to {what} {self!r}")
+        current = slot[0] = _getcurrent()
+        if slot[1]:   # edge-triggered and persistent
+            if not event.pending:
+                event.add()
+            timer = None if timeout is None else _gcore.timer(
+                timeout, _private.wake_timed_out, slot, current, loop=loop)
+            loop.ref()   # the registered event does not count: this wait does
+            try:
+                result = hub.switch()
+            finally:
+                slot[0] = None
+                loop.unref()
+                if timer is not None:
+                    timer.cancel()
+        else:
+            event.add(timeout)
+            try:
+                result = hub.switch()
+            finally:
+                slot[0] = None
+                event.cancel()
         if result is _CLOSED:
             raise _private.closed_error()
         if result == EV_TIMEOUT:
             raise _timeout_error("timed out")
+
+    def __del__(self, _finalize=_realsocket.__del__):
+        # A socket collected without close(): unregister its events first.
+        for event in (self._read_event, self._write_event):
+            if event is not None:
+                event.cancel()
+        _finalize(self)
 
     def _interrupt_waiters(self, value, read=True, write=True):
         if read and self._read_event is not None:
