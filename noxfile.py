@@ -4,6 +4,7 @@
     nox -s tests-gcore              one layer's tests (tests-<package>)
     nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
     nox -s integration | lint | build
+    nox -s pure                     ghub's and gsync's tests on pure-Python builds of them
     nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
     nox --force-python 3.12         the sessions on another interpreter
 
@@ -11,7 +12,10 @@ Packages are found, and ordered by their dependencies, by tools/packages.py.
 A test session installs its package and the layers under it from wheels, never
 from the source tree. Each wheel is built once per state of its sources: it is
 kept in .wheelhouse/<interpreter>-<package>-<source hash>/ and reused by every
-later session and run (docs/development.md says more).
+later session and run (docs/development.md says more). A layer that compiles
+some of its .py modules (its setup.py honours GSTACK_PURE_PYTHON) is built
+compiled for every session but `pure`, which tests its pure-Python build (kept
+apart, in .wheelhouse/<interpreter>-<package>-pure-<source hash>/).
 """
 
 import os
@@ -36,7 +40,7 @@ LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
 LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
-nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["integration", "lint"]
+nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["pure", "integration", "lint"]
 nox.options.error_on_missing_interpreters = True
 
 # The interpreter's ABI and platform, which key the wheelhouse.
@@ -57,16 +61,40 @@ def clean_copy(package, folder):
     return source
 
 
-def wheel(session, package, tag):
-    """The wheel of `package` for the interpreter `tag`, built if not built yet."""
-    prefix = f"{tag}-{package.name}-"
+def compiles_python(package):
+    """True if `package` compiles some of its modules (its setup.py honours GSTACK_PURE_PYTHON)."""
+    setup = package.path / "setup.py"
+    return setup.is_file() and "GSTACK_PURE_PYTHON" in setup.read_text()
+
+
+def build_copy(package, folder, pure=False):
+    """Copy `package` and the layers under it into `folder`; return its copy and the build's env.
+
+    The layers under it sit beside it, as in the repo, and GSTACK_CYTHON_PATH
+    names them: a compiled layer cimports their .pxd files.
+    """
+    below = [clean_copy(dep, folder) / "src" for dep in repo.closure(package.name, PACKAGES)[:-1]]
+    env = {"GSTACK_CYTHON_PATH": os.pathsep.join(map(str, below))}
+    if compiles_python(package):
+        env["GSTACK_PURE_PYTHON"] = "1" if pure else "0"  # 0: compiled, or the build fails
+    return clean_copy(package, folder), env
+
+
+def wheel(session, package, tag, pure=False):
+    """The wheel of `package` for the interpreter `tag`, built if not built yet.
+
+    `pure`: the pure-Python wheel of a package that compiles some of its modules.
+    """
+    pure = pure and compiles_python(package)
+    prefix = f"{tag}-{package.name}-" + ("pure-" if pure else "")
     home = WHEELHOUSE / (prefix + repo.source_hash(package.name, PACKAGES))
     if not list(home.glob("*.whl")):
         WHEELHOUSE.mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory(dir=WHEELHOUSE, prefix=".build-") as tmp:
-            source, out = clean_copy(package, Path(tmp)), Path(tmp, "wheel")
+            (source, env), out = build_copy(package, Path(tmp), pure), Path(tmp, "wheel")
             session.log(f"building the {package.name} wheel into {home.relative_to(ROOT)}")
-            session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source)
+            session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source,
+                        env=env)
             for old in WHEELHOUSE.glob(prefix + "*"):  # older states of the sources
                 if re.fullmatch("[0-9a-f]{16}", old.name[len(prefix) :]):
                     shutil.rmtree(old, ignore_errors=True)
@@ -75,15 +103,16 @@ def wheel(session, package, tag):
     return built
 
 
-def install(session, names, test_extra=None):
+def install(session, names, test_extra=None, pure=False):
     """Install the packages `names` and the layers under them from wheels, plus pytest.
 
     The package named `test_extra` comes with its `test` extra if it declares one
-    ([project.optional-dependencies] test = [...]).
+    ([project.optional-dependencies] test = [...]). `pure`: pure-Python builds
+    of the packages that compile some of their modules.
     """
     tag = session.run("python", "-c", _TAG, silent=True).strip()
     needed = {p.name for name in names for p in repo.closure(name, PACKAGES)}
-    wheels = {name: wheel(session, p, tag) for name, p in PACKAGES.items() if name in needed}
+    wheels = {name: wheel(session, p, tag, pure) for name, p in PACKAGES.items() if name in needed}
     requirements = [str(path) for path in wheels.values()]  # files: pip asks no index for them
     if test_extra in wheels and "test" in PACKAGES[test_extra].extras:
         requirements[list(wheels).index(test_extra)] += "[test]"
@@ -124,6 +153,7 @@ def make_tests(package):
         if not test_files(package.tests):
             session.skip(f"{package.tests.relative_to(ROOT)}/ has no test files yet")
         install(session, [package.name], test_extra=package.name)
+        session.env["GSTACK_PURE_PYTHON"] = "0"  # (tests of the build mode check it is compiled)
         with tempfile.TemporaryDirectory(prefix="gstack-import-") as cwd, session.chdir(cwd):
             session.run("python", "-c", _WHERE, package.name)
         run_pytest(session, package.path / "pyproject.toml", package.path, package.tests)
@@ -134,6 +164,22 @@ def make_tests(package):
 
 for _package in PACKAGES.values():
     make_tests(_package)
+
+
+@nox.session(python=PYTHON)
+def pure(session):
+    """The tests of each layer that compiles some of its modules, on its pure-Python build.
+
+    The compiled build is what the tests-* sessions test; this one runs the
+    same .py modules interpreted (GSTACK_PURE_PYTHON=1), as a pure wheel does.
+    """
+    packages = [p for p in PACKAGES.values() if compiles_python(p) and test_files(p.tests)]
+    if not packages:
+        session.skip("no package compiles its .py modules")
+    install(session, [p.name for p in packages], pure=True)
+    session.env["GSTACK_PURE_PYTHON"] = "1"  # (tests of the build mode check it is pure)
+    for package in packages:
+        run_pytest(session, package.path / "pyproject.toml", package.path, package.tests)
 
 
 @nox.session(python=PYTHON)
@@ -173,8 +219,8 @@ def build(session):
     shutil.rmtree(dist, ignore_errors=True)
     for package in PACKAGES.values():  # built from clean copies, as from a fresh clone
         with tempfile.TemporaryDirectory(prefix="gstack-build-") as tmp:
-            source = clean_copy(package, Path(tmp))
-            session.run("python", "-m", "build", "--outdir", str(dist), str(source))
+            source, env = build_copy(package, Path(tmp))
+            session.run("python", "-m", "build", "--outdir", str(dist), str(source), env=env)
 
 
 @nox.session(python=PYTHON)

@@ -76,6 +76,47 @@ def test_a_dead_hub_is_replaced_on_the_same_loop(hub):
     assert new and not new.dead
 
 
+def test_get_hub_follows_the_thread_state_at_once(hub):
+    # get_hub() answers from a one-entry cache: replacing or deleting the
+    # thread's hub (as the test fixtures do) must show at once.
+    from ghub import hub as hubmod
+
+    assert get_hub() is hub
+    other = Hub(gcore.Loop())
+    hubmod._state.hub = other
+    try:
+        assert get_hub() is other
+        del hubmod._state.hub
+        assert getattr(hubmod._state, "hub", None) is None
+        fresh = get_hub()
+        assert fresh is not other and fresh is not hub
+        assert hubmod._state.hub is fresh
+    finally:
+        hubmod._state.hub = hub
+    assert get_hub() is hub
+
+
+def test_a_thread_never_gets_the_hub_of_a_thread_that_ended(hub):
+    # Thread idents are reused once a thread ended: get_hub()'s cache must
+    # not hand a later thread (with the same ident) the hub of an earlier one.
+    seen = []
+
+    def thread_main():
+        h = get_hub()
+        sleep(0.001)
+        seen.append((threading.get_ident(), h, get_hub()))
+
+    for _ in range(5):
+        t = threading.Thread(target=thread_main)
+        t.start()
+        t.join(10)
+        assert get_hub() is hub   # this thread's own, all along
+    assert len(seen) == 5
+    assert len({id(h) for _, h, _ in seen}) == 5 and all(h is again for _, h, again in seen)
+    assert all(h.thread_ident == ident and h is not hub for ident, h, _ in seen)
+    assert get_hub() is hub
+
+
 def test_event_noxxx_disables_a_polling_method(run_python):
     # "on Linux setting EVENT_NOEPOLL=1 would avoid the default epoll mechanism"
     script = "import ghub; ghub.sleep(0.001); print(ghub.get_hub().loop.method)"

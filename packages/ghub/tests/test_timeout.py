@@ -187,6 +187,23 @@ def test_str_and_repr():
     timeout.cancel()
 
 
+def test_copy_and_pickle_keep_the_attributes():
+    import copy
+    import pickle
+
+    t = Timeout(3, False)
+    t.note = "mine"
+    for other in (copy.copy(t), pickle.loads(pickle.dumps(t))):
+        assert type(other) is Timeout and other is not t
+        assert (other.seconds, other.exception, other.timer, other.note) == (3, False, None, "mine")
+        assert not other.pending
+    t.start()
+    try:
+        assert copy.copy(t).timer is t.timer   # (a shallow copy shares the timer)
+    finally:
+        t.cancel()
+
+
 def test_timeout_fires_only_in_the_greenlet_that_started_it():
     def worker():
         with Timeout(0.01, False):

@@ -94,13 +94,7 @@ cdef class event:
     ``ref=False`` makes a pending event not keep :meth:`Loop.run` running.
     """
 
-    cdef c_event _ev
-    cdef readonly Loop loop
-    cdef object _callback
-    cdef object _arg
-    cdef bint _held
-    cdef bint _ref
-    cdef bint _assigned
+    # (The fields are declared in _gcore.pxd, with _hold() and _release().)
 
     def __init__(self, short evtype, handle, callback, arg=None, *, Loop loop=None,
                  bint ref=True):
@@ -111,7 +105,8 @@ cdef class event:
             fd = _handle_fd(handle)
         self._setup(loop, fd, evtype, callback, arg, ref)
 
-    cdef int _setup(self, Loop loop, int fd, short evtype, callback, arg, bint ref) except -1:
+    cdef int _setup(self, Loop loop, int fd, short evtype, object callback, object arg,
+                    bint ref) except -1:
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         if self._held:
@@ -127,20 +122,6 @@ cdef class event:
         self._ref = ref
         self._assigned = True
         return 0
-
-    cdef inline void _hold(self):
-        if not self._held:
-            self._held = True
-            Py_INCREF(self)
-            if self._ref:
-                self.loop._nref += 1
-
-    cdef inline void _release(self):
-        if self._held:
-            self._held = False
-            if self._ref:
-                self.loop._nref -= 1
-            Py_DECREF(self)
 
     cdef _call(self, short evtype):
         self._callback(self, evtype)
@@ -288,9 +269,6 @@ cdef class readwrite_event(event):
 cdef class _call_event(event):
     """Base of the events whose callback gets ``*args, **kwargs`` instead of ``(event, evtype)``."""
 
-    cdef tuple _args
-    cdef dict _kwargs
-
     cdef _call(self, short evtype):
         if self._kwargs:
             self._callback(*self._args, **self._kwargs)
@@ -303,11 +281,12 @@ cdef class _call_event(event):
 
     @property
     def kwargs(self):
-        return self._kwargs
+        # (None for a timer made by Loop._start_timer, which takes no keywords.)
+        return self._kwargs if self._kwargs is not None else {}
 
     @property
     def arg(self):
-        return (self._callback, self._args, self._kwargs)
+        return (self._callback, self._args, self.kwargs)
 
     cdef str _describe_callback(self):
         text = f"callback={self._callback!r}"

@@ -46,10 +46,8 @@ cdef class callback:
 
     ``pending`` is true until the function has run or was cancelled.
     """
-    cdef public object func
-    cdef public tuple args
 
-    def cancel(self):
+    cpdef cancel(self):
         """Do not run the function (no-op if it already ran)."""
         self.func = None
         self.args = None
@@ -95,18 +93,7 @@ cdef class Loop:
     sockets and timers.
     """
 
-    cdef event_base *_base
-    cdef readonly bint default
-    cdef public object error_handler
-    cdef public object signal_error_handler
-    cdef public int callback_batch
-    cdef Py_ssize_t _nref
-    cdef list _callbacks
-    cdef c_event _cb_ev
-    cdef bint _cb_scheduled
-    cdef bint _break
-    cdef object _stashed_exc
-    cdef object _wakeup
+    # (The fields are declared in _gcore.pxd.)
 
     def __cinit__(self, *args, **kwargs):
         self._base = NULL
@@ -151,9 +138,6 @@ cdef class Loop:
         if self._base == NULL:
             raise RuntimeError(f"{type(self).__name__}.__init__() did not call Loop.__init__()")
         return 0
-
-    cdef inline bint _alive(self):
-        return self._nref > 0 or len(self._callbacks) > 0
 
     def run(self, bint once=False, bint nonblock=False):
         """Run the loop; return 0, or 1 when nothing was registered.
@@ -266,10 +250,15 @@ cdef class Loop:
         Callbacks run in the order they were queued, in the loop's greenlet or
         thread, before the loop waits for I/O again.
         """
-        self._check()
-        cdef callback cb
         if not callable(func):
+            self._check()
             raise TypeError(f"callback must be callable, not {type(func).__name__}")
+        return self._run_callback(func, args)
+
+    cpdef callback _run_callback(self, object func, tuple args):
+        """``run_callback(func, *args)`` for gstack's layers: ``func`` must be callable."""
+        cdef callback cb
+        self._check()
         cb = callback.__new__(callback)
         cb.func = func
         cb.args = args
@@ -278,6 +267,19 @@ cdef class Loop:
             self._cb_scheduled = True
             event_active(&self._cb_ev, EV_TIMEOUT, 1)
         return cb
+
+    cpdef timer _start_timer(self, object seconds, object func, tuple args):
+        """``timer(seconds, func, *args, loop=self)`` for gstack's layers (no keywords to parse)."""
+        cdef timeval tv
+        cdef timer t
+        _to_timeval(seconds, &tv)
+        t = timer.__new__(timer)
+        t._setup(self, -1, 0, func, None, True)
+        t._args = args
+        if event_add(&t._ev, &tv) != 0:
+            raise _oserror("event_add(timer)")
+        t._hold()
+        return t
 
     cdef void _run_callbacks(self):
         cdef int budget = self.callback_batch

@@ -24,6 +24,10 @@ Killing a greenlet that has not run yet cancels its start: it never runs.
 Each greenlet runs in a copy of its spawner's ``contextvars`` context, as an
 asyncio task does. What a greenlet does not need after it finished (its
 function and arguments) is dropped once its links were notified.
+
+Compiled builds: Cython compiles this file, with ``greenlet.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from types import MappingProxyType
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-import gcore
 from ghub.hub import Waiter, _as_exception, _check_exception, _check_timeout, get_hub
 from ghub.timeout import Timeout
 
@@ -249,7 +252,7 @@ class Greenlet(greenlet):
     def start(self):
         """Schedule the greenlet to run in this loop iteration (no-op if already started)."""
         if self._start_event is None:
-            self._start_event = self.parent.loop.run_callback(self.switch)
+            self._start_event = self.parent.loop._run_callback(self.switch, ())
 
     def start_later(self, seconds):
         """Schedule the greenlet to run ``seconds`` later (no-op if already started).
@@ -260,7 +263,7 @@ class Greenlet(greenlet):
             seconds = _check_timeout(seconds)
             if seconds is None:
                 raise TypeError("seconds must be a number, not None")
-            self._start_event = gcore.timer(seconds, self.switch, loop=self.parent.loop)
+            self._start_event = self.parent.loop._start_timer(seconds, self.switch, ())
 
     @classmethod
     def spawn(cls, *args, **kwargs):
@@ -323,7 +326,7 @@ class Greenlet(greenlet):
         self._exception = None
         if self._links:
             if self._notifier is None:
-                self._notifier = self.parent.loop.run_callback(self._notify_links)
+                self._notifier = self.parent.loop._run_callback(self._notify_links, ())
         else:
             self._drop_call()
 
@@ -331,7 +334,7 @@ class Greenlet(greenlet):
         self._exception = exc_info[1]
         links = self._links
         if links and self._notifier is None:
-            self._notifier = self.parent.loop.run_callback(self._notify_links)
+            self._notifier = self.parent.loop._run_callback(self._notify_links, ())
         try:
             self.parent.handle_error(self, *exc_info)
         finally:
@@ -368,7 +371,7 @@ class Greenlet(greenlet):
             self._exception = exception
             if self._links:
                 if self._notifier is None:
-                    self._notifier = self.parent.loop.run_callback(self._notify_links)
+                    self._notifier = self.parent.loop._run_callback(self._notify_links, ())
             else:
                 self._drop_call()
 
@@ -407,11 +410,11 @@ class Greenlet(greenlet):
         hub = self.parent
         if block and getcurrent() is not hub:
             waiter = Waiter(hub)
-            hub.loop.run_callback(_kill, self, exception, waiter)
+            hub.loop._run_callback(_kill, (self, exception, waiter))
             waiter.get()
             self.join(timeout)
         else:
-            hub.loop.run_callback(_kill, self, exception, None)
+            hub.loop._run_callback(_kill, (self, exception, None))
 
     # -- waiting -------------------------------------------------------------
 
@@ -488,7 +491,7 @@ class Greenlet(greenlet):
             links = self._links = deque()
         links.append(link)
         if self._exception is not _NOT_DONE and self._notifier is None:
-            self._notifier = self.parent.loop.run_callback(self._notify_links)
+            self._notifier = self.parent.loop._run_callback(self._notify_links, ())
 
     def _remove_link(self, link):
         links = self._links
@@ -619,7 +622,7 @@ def spawn(function, *args, **kwargs):
     if function is None:
         _check_function(function)
     g = Greenlet(function, *args, **kwargs)
-    g._start_event = g.parent.loop.run_callback(g.switch)   # g.start(), inlined
+    g._start_event = g.parent.loop._run_callback(g.switch, ())   # g.start(), inlined
     return g
 
 
@@ -750,10 +753,10 @@ def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
         return
     hub = get_hub()
     if not block or getcurrent() is hub:
-        hub.loop.run_callback(_killall, alive, exception, None)
+        hub.loop._run_callback(_killall, (alive, exception, None))
         return
     waiter = Waiter(hub)
-    hub.loop.run_callback(_killall, alive, exception, waiter)
+    hub.loop._run_callback(_killall, (alive, exception, waiter))
     t = Timeout.start_new(timeout)
     try:
         diehards = waiter.get()

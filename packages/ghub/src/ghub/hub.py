@@ -22,6 +22,10 @@ stops its loop and ends.
 :class:`Waiter` is the one switching primitive the higher layers build on:
 a one-shot slot that either wakes the greenlet blocked in :meth:`Waiter.get`
 or keeps the value until somebody asks for it.
+
+Compiled builds: Cython compiles this file, with ``hub.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from _thread import _local as _thread_local
 from _thread import get_ident as _get_ident
 from contextvars import copy_context
 from operator import index as _index
+from weakref import ref as weakref_ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -108,6 +113,12 @@ def _check_exception(exception):
         f"exception must be a BaseException subclass or instance, not {exception!r}")
 
 
+_BLOCKING_IN_HUB = (
+    "cannot block in the hub: this was called from an event loop callback, "
+    "which must not wait (spawn a greenlet to do the waiting)")
+_greenlet_switch = greenlet.switch
+
+
 class Hub(greenlet):
     """The greenlet that runs a thread's event loop (``self.loop``, a ``gcore.Loop``).
 
@@ -144,10 +155,8 @@ class Hub(greenlet):
         loop has nothing left that could ever switch back.
         """
         if getcurrent() is self:
-            raise BlockingSwitchOutError(
-                "cannot block in the hub: this was called from an event loop callback, "
-                "which must not wait (spawn a greenlet to do the waiting)")
-        return greenlet.switch(self)
+            raise BlockingSwitchOutError(_BLOCKING_IN_HUB)
+        return _greenlet_switch(self)
 
     def run(self):
         loop = self.loop
@@ -220,11 +229,86 @@ class Hub(greenlet):
         return f"<Hub at {id(self):#x} thread={self.thread_ident} {self.loop!r}>"
 
 
-_state = _thread_local()
+class _Token:
+    """Lives as long as the thread-local data of the thread that made it (see _ThreadState)."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _no_token():
+    return None
+
+
+# What get_hub() returns without a thread-local lookup: (the thread's ident, a
+# weak reference to that thread's _Token, its hub). Idents are unique among
+# the threads alive, and the token dies with its thread's thread-local data,
+# so a live token proves that an equal ident is still the same thread. One
+# tuple, replaced whole, so that a reader never sees half of an update.
+_hub_cache = (None, _no_token, None)
+
+
+class _ThreadState(_thread_local):
+    """``_state``: the calling thread's hub as ``_state.hub`` (thread-local).
+
+    Setting (or deleting) ``hub`` also refreshes ``_hub_cache``, the one-entry
+    cache through which get_hub() finds the hub of the thread that last
+    asked for one.
+    """
+
+    @property
+    def hub(self):
+        try:
+            return self._hub
+        except AttributeError:
+            raise AttributeError("hub") from None
+
+    @hub.setter
+    def hub(self, hub):
+        self._hub = hub
+        _remember(self, hub)
+
+    @hub.deleter
+    def hub(self):
+        global _hub_cache
+        try:
+            del self._hub
+        except AttributeError:
+            raise AttributeError("hub") from None
+        if _hub_cache[0] == _get_ident():
+            _hub_cache = (None, _no_token, None)
+
+
+def _remember(state, hub):
+    """Make ``hub`` what get_hub() returns at once in the calling thread."""
+    global _hub_cache
+    try:
+        token = state._token
+    except AttributeError:
+        token = state._token = _Token()
+    _hub_cache = (_get_ident(), weakref_ref(token, _forget), hub)
+
+
+def _forget(token_ref):
+    # The thread of this token ended: do not keep its hub alive.
+    global _hub_cache
+    if _hub_cache[1] is token_ref:
+        _hub_cache = (None, _no_token, None)
+
+
+_state = _ThreadState()
 
 
 def get_hub():
     """The calling thread's hub, created on first use."""
+    cache = _hub_cache
+    if cache[0] == _get_ident() and cache[1]() is not None:
+        hub = cache[2]
+        if hub or not hub.dead:   # (running, the common case, or not started yet)
+            return hub
+    return _get_hub_slow()
+
+
+def _get_hub_slow():
     try:
         hub = _state.hub
     except AttributeError:
@@ -232,11 +316,22 @@ def get_hub():
         return hub
     if hub.dead:
         hub = _state.hub = Hub(hub.loop)
+    else:
+        _remember(_state, hub)   # the cache held another thread's hub
     return hub
 
 
 def _get_hub_noargs():
     return getattr(_state, "hub", None)
+
+
+def _switch_to_hub(hub):
+    """``hub.switch()``: what the blocking calls of this module do, without the method lookup."""
+    if type(hub) is not Hub:
+        return hub.switch()   # a subclass may have its own switch()
+    if getcurrent() is hub:
+        raise BlockingSwitchOutError(_BLOCKING_IN_HUB)
+    return _greenlet_switch(hub)
 
 
 class Waiter:
@@ -338,7 +433,7 @@ class Waiter:
             raise RuntimeError(f"{self!r} already has a waiting greenlet")
         self.greenlet = getcurrent()
         try:
-            return self.hub.switch()
+            return _switch_to_hub(self.hub)
         finally:
             self.greenlet = None
 
@@ -393,20 +488,21 @@ def sleep(seconds=0):
     Raises :class:`BlockingSwitchOutError` when called from the hub.
     """
     hub = get_hub()
+    loop = hub.loop
     if seconds == 0 and (type(seconds) is int or type(seconds) is float):
         # The hot path: queue our own wake-up, then let everybody else run.
-        cb = hub.loop.run_callback(getcurrent().switch)
+        cb = loop._run_callback(getcurrent().switch, ())
         try:
-            hub.switch()
+            _switch_to_hub(hub)
         finally:
             cb.cancel()
         return
     seconds = _seconds(seconds, "sleep length")
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    t = gcore.timer(seconds, getcurrent().switch, loop=hub.loop)
+    t = loop._start_timer(seconds, getcurrent().switch, ())
     try:
-        hub.switch()
+        _switch_to_hub(hub)
     finally:
         t.cancel()
 
@@ -418,9 +514,10 @@ def idle():
     are due, run before this one continues.
     """
     hub = get_hub()
-    t = gcore.timer(0, getcurrent().switch, loop=hub.loop)
+    loop = hub.loop
+    t = loop._start_timer(0, getcurrent().switch, ())
     try:
-        hub.switch()
+        _switch_to_hub(hub)
     finally:
         t.cancel()
 

@@ -16,13 +16,16 @@ expected another one is told apart by identity::
     except Timeout as t:
         if t is not my_timeout:
             raise
+
+Compiled builds: Cython compiles this file, with ``timeout.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
 
 from greenlet import getcurrent
 
-import gcore
 from ghub.hub import _seconds, get_hub
 
 __all__ = ["Timeout", "with_timeout"]
@@ -33,6 +36,12 @@ _NONE = object()
 def _throw_if_alive(target, exception):
     if not target.dead:
         target.throw(exception)
+
+
+def _start_timer(seconds, args):
+    """A ``gcore.timer`` on the current hub's loop calling ``_throw_if_alive(*args)``."""
+    loop = get_hub().loop
+    return loop._start_timer(seconds, _throw_if_alive, args)
 
 
 class Timeout(BaseException):
@@ -50,6 +59,10 @@ class Timeout(BaseException):
         with Timeout(5, False):
             data = sock.recv(1024)
     """
+
+    # (Slots: no per-instance dict to create and fill on the hot path. A
+    # BaseException still has one for other attributes.)
+    __slots__ = ("seconds", "exception", "timer")
 
     def __init__(self, seconds=None, exception=None):
         BaseException.__init__(self)
@@ -71,14 +84,22 @@ class Timeout(BaseException):
 
         ``RuntimeError`` if it is already pending (cancel it first).
         """
-        if self.pending:
+        timer = self.timer
+        if timer is not None and timer.pending:
             raise RuntimeError(f"{self!r} is already started; cancel it before restarting")
-        if self.seconds is None:
+        seconds = self.seconds
+        if seconds is None:
             return
         exception = self.exception
         throw = self if exception is None or exception is False else exception
-        self.timer = gcore.timer(self.seconds, _throw_if_alive, getcurrent(), throw,
-                                 loop=get_hub().loop)
+        self.timer = _start_timer(seconds, (getcurrent(), throw))
+
+    def __reduce__(self):
+        # What BaseException.__reduce__ gives a class without __slots__: the
+        # class, the args and every attribute (copy and pickle keep them).
+        state = dict(self.__dict__)
+        state.update(seconds=self.seconds, exception=self.exception, timer=self.timer)
+        return (type(self), self.args, state)
 
     @classmethod
     def start_new(cls, timeout=None, exception=None):

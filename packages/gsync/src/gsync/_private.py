@@ -28,6 +28,10 @@ waiting when ``set()`` was called: those links are *owed* a notification.
 ``_owed`` counts them (the first ``_owed`` links of the deque); the notifier
 calls owed links whether or not the object is still ready, and ``unlink``
 keeps the count right when an owed link goes away.
+
+Compiled builds: Cython compiles this file, with ``_private.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ class Linkable:
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         self._links.append(callback)
         if self._notifier is None and self._ready():
-            self._notifier = get_hub().loop.run_callback(self._notify_links)
+            self._notifier = _queue_notifier(self._notify_links)
 
     def unlink(self, callback):
         """Remove the first not yet called link to ``callback``; no error if there is none."""
@@ -89,7 +93,7 @@ class Linkable:
     def _check_and_notify(self):
         """Queue the notifier if there are links and it is not queued (or running) yet."""
         if self._links and self._notifier is None:
-            self._notifier = get_hub().loop.run_callback(self._notify_links)
+            self._notifier = _queue_notifier(self._notify_links)
 
     def _notify_links(self):
         # Runs in the hub. A link may switch into a greenlet that changes this
@@ -109,6 +113,12 @@ class Linkable:
                     get_hub().handle_error((link, self), *sys.exc_info())
         finally:
             self._notifier = None
+
+
+def _queue_notifier(func, args=()):
+    """Queue ``func(*args)`` in the current hub's loop; return the ``gcore.callback``."""
+    loop = get_hub().loop
+    return loop._run_callback(func, args)
 
 
 def _number(value, what):

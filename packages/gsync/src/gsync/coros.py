@@ -24,13 +24,18 @@ semaphore with ``threading.Lock``'s error on releasing an unlocked lock.
 
 This module stands in for these names of ``threading``: ``Lock``, ``RLock``,
 ``Semaphore``, ``BoundedSemaphore`` (see ``THREADING_NAMES``).
+
+Compiled builds: Cython compiles this file, with ``coros.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
 
 from greenlet import getcurrent
 
-from ghub import Timeout, Waiter
+from ghub.hub import Waiter
+from ghub.timeout import Timeout
 from gsync._private import Linkable, check_lock_timeout, check_timeout, short_name
 
 __all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock"]

@@ -19,12 +19,17 @@ one-time event that carries a value or an exception; it is a valid
 outcome to whoever calls ``result.get()``.
 
 This module stands in for ``threading.Event`` (see ``THREADING_NAMES``).
+
+Compiled builds: Cython compiles this file, with ``event.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
 
-from ghub import Timeout, Waiter, get_hub
-from gsync._private import Linkable, check_timeout, short_name
+from ghub.hub import Waiter
+from ghub.timeout import Timeout
+from gsync._private import Linkable, _queue_notifier, check_timeout, short_name
 
 __all__ = ["Event", "AsyncResult"]
 
@@ -73,7 +78,7 @@ class Event(Linkable):
             # Everybody linked now is owed a wake-up, even if clear() comes first.
             self._owed = len(links)
             if self._notifier is None:
-                self._notifier = get_hub().loop.run_callback(self._notify_links)
+                self._notifier = _queue_notifier(self._notify_links)
 
     def clear(self):
         """Reset the flag; later ``wait()`` calls block until ``set()`` is called again."""
@@ -89,17 +94,23 @@ class Event(Linkable):
         if self._flag:
             return True
         if timeout is not None:
-            timeout = check_timeout(timeout)
+            return self._wait_timeout(check_timeout(timeout))
         waiter = Waiter()
         switch = waiter.switch
         self._links.append(switch)  # rawlink(), knowing the flag is not set
-        if timeout is None:
-            try:
-                waiter.get()
-            except BaseException:
-                self.unlink(switch)
-                raise
-            return True
+        try:
+            waiter.get()
+        except BaseException:
+            self.unlink(switch)
+            raise
+        return True
+
+    def _wait_timeout(self, timeout):
+        # wait(timeout) with a timeout (apart, so that the blocked greenlets of
+        # plain wait() keep a smaller C stack when compiled).
+        waiter = Waiter()
+        switch = waiter.switch
+        self._links.append(switch)
         t = Timeout.start_new(timeout)
         try:
             waiter.get()
@@ -163,7 +174,7 @@ class AsyncResult(Linkable):
         self.value = value
         self._exception = None
         if self._links and self._notifier is None:
-            self._notifier = get_hub().loop.run_callback(self._notify_links)
+            self._notifier = _queue_notifier(self._notify_links)
 
     def set_exception(self, exception):
         """Store ``exception`` (an instance, or a class to instantiate) and wake every waiter.
@@ -217,16 +228,23 @@ class AsyncResult(Linkable):
 
     def _wait(self, timeout, raise_timeout):
         # Called only while nothing is stored.
+        if timeout is not None:
+            self._wait_timeout(timeout, raise_timeout)
+            return
         waiter = Waiter()
         switch = waiter.switch
         self._links.append(switch)  # rawlink(), knowing we are not ready
-        if timeout is None:
-            try:
-                waiter.get()
-            except BaseException:
-                self.unlink(switch)
-                raise
-            return
+        try:
+            waiter.get()
+        except BaseException:
+            self.unlink(switch)
+            raise
+
+    def _wait_timeout(self, timeout, raise_timeout):
+        # _wait() with a timeout (apart: see Event._wait_timeout).
+        waiter = Waiter()
+        switch = waiter.switch
+        self._links.append(switch)
         t = Timeout.start_new(timeout)
         try:
             waiter.get()

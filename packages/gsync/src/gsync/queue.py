@@ -30,6 +30,10 @@ returns normally, since the item was delivered; an outside exception (a
 kill) is raised, but the item has still been delivered exactly once.
 
 ``Full`` and ``Empty`` are the stdlib's ``queue.Full`` and ``queue.Empty``.
+
+Compiled builds: Cython compiles this file, with ``queue.pxd`` beside it
+declaring its C types (docs/performance.md); the pure-Python build runs it
+as it is, with the same behaviour.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from queue import Empty, Full
 
 from greenlet import getcurrent
 
-from ghub import Timeout, Waiter, get_hub
-from gsync._private import check_timeout, short_name
+from ghub.hub import Waiter, get_hub
+from ghub.timeout import Timeout
+from gsync._private import _queue_notifier, check_timeout, short_name
 from gsync.event import Event
 
 __all__ = ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty"]
@@ -304,14 +309,14 @@ class Queue:
         self._put(item)
         item = self._get()
         if putter.waiter is not None:
-            putter.wakeup = get_hub().loop.run_callback(putter.waiter.switch, None)
+            putter.wakeup = _queue_notifier(putter.waiter.switch, (None,))
         return item
 
     # -- waking --------------------------------------------------------------
 
     def _schedule_unlock(self):
         if self._notifier is None:
-            self._notifier = get_hub().loop.run_callback(self._unlock)
+            self._notifier = _queue_notifier(self._unlock)
 
     def _unlock(self):
         # Runs in the hub. Each switch runs the woken greenlet until it

@@ -1,0 +1,35 @@
+# C-level declarations for ghub/hub.py (Cython's pure-Python mode): hub.py is
+# the source; when ghub is compiled this file makes Waiter an extension type
+# and the hot functions C functions. Nothing here changes what the module
+# does, only how fast: the pure-Python build runs the same code.
+
+cimport cython
+from gcore._gcore cimport Loop, callback, timer
+
+cdef object _NONE
+cdef str _BLOCKING_IN_HUB
+cdef object _greenlet_switch
+
+
+cdef class Waiter:
+    cdef public object hub
+    cdef public object greenlet
+    cdef public object value
+    cdef object _exception
+
+    cpdef get(self)
+
+
+cdef tuple _hub_cache
+cdef object _get_ident
+
+@cython.locals(cache=tuple)
+cpdef get_hub()
+cdef _get_hub_slow()
+cdef _switch_to_hub(hub)
+
+@cython.locals(loop=Loop, cb=callback, t=timer)
+cpdef sleep(seconds=*)
+
+@cython.locals(loop=Loop, t=timer)
+cpdef idle()

@@ -1,0 +1,33 @@
+# C-level declarations for gsync/event.py (Cython's pure-Python mode; see _private.pxd).
+
+cimport cython
+
+from ghub.hub cimport Waiter
+from gsync._private cimport Linkable, _queue_notifier
+
+
+cdef object _NONE
+
+
+cdef class Event(Linkable):
+    cdef public bint _flag
+
+    cpdef bint _ready(self) except -1
+    cpdef set(self)
+    cpdef clear(self)
+    @cython.locals(waiter=Waiter)
+    cpdef wait(self, timeout=*)
+    @cython.locals(waiter=Waiter)
+    cdef _wait_timeout(self, timeout)
+
+
+cdef class AsyncResult(Linkable):
+    cdef public object value
+    cdef object _exception
+
+    cpdef bint _ready(self) except -1
+    cpdef set(self, value=*)
+    @cython.locals(waiter=Waiter)
+    cpdef _wait(self, timeout, bint raise_timeout)
+    @cython.locals(waiter=Waiter)
+    cdef _wait_timeout(self, timeout, bint raise_timeout)
