@@ -281,24 +281,16 @@ class socket(_stdsocket.socket):
             raise _timeout_error("timed out")
         self._wait(evtype, remaining)
 
-    def _read_call(self, flags, method, *args):
-        # ``flags``: the call's flags, so that MSG_DONTWAIT never waits.
+    def _io_call(self, evtype, flags, method, *args):
+        # Call ``method``, waiting for ``evtype`` on EAGAIN; ``flags``: the
+        # call's flags, so that MSG_DONTWAIT never waits.
         while True:
             try:
                 return method(self, *args)
             except BlockingIOError:
                 if self._timeout == 0.0 or (flags and _dontwait(flags)):
                     raise
-            self._wait(EV_READ, self._timeout)
-
-    def _write_call(self, flags, method, *args):
-        while True:
-            try:
-                return method(self, *args)
-            except BlockingIOError:
-                if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                    raise
-            self._wait(EV_WRITE, self._timeout)
+            self._wait(evtype, self._timeout)
 
     # -- closing ---------------------------------------------------------------------
 
@@ -422,20 +414,21 @@ class socket(_stdsocket.socket):
 
     def recvfrom(self, bufsize, flags=0):
         """Receive up to ``bufsize`` bytes: ``(data, address)``."""
-        return self._read_call(flags, _realsocket.recvfrom, bufsize, flags)
+        return self._io_call(EV_READ, flags, _realsocket.recvfrom, bufsize, flags)
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``: ``(nbytes, address)``."""
-        return self._read_call(flags, _realsocket.recvfrom_into, buffer, nbytes, flags)
+        return self._io_call(EV_READ, flags, _realsocket.recvfrom_into, buffer, nbytes, flags)
 
     if hasattr(_realsocket, "recvmsg"):
         def recvmsg(self, bufsize, ancbufsize=0, flags=0):
             """Receive data and ancillary data: ``(data, ancdata, msg_flags, address)``."""
-            return self._read_call(flags, _realsocket.recvmsg, bufsize, ancbufsize, flags)
+            return self._io_call(EV_READ, flags, _realsocket.recvmsg, bufsize, ancbufsize, flags)
 
         def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
             """Receive into ``buffers``: ``(nbytes, ancdata, msg_flags, address)``."""
-            return self._read_call(flags, _realsocket.recvmsg_into, buffers, ancbufsize, flags)
+            return self._io_call(EV_READ, flags, _realsocket.recvmsg_into, buffers, ancbufsize,
+                                 flags)
 
     # -- sending ---------------------------------------------------------------------
 
@@ -490,14 +483,15 @@ class socket(_stdsocket.socket):
         else:
             raise TypeError(
                 f"sendto() takes 2 or 3 arguments ({len(flags_address) + 1} given)")
-        return self._write_call(flags, _realsocket.sendto, data, flags, self._resolve(address))
+        return self._io_call(EV_WRITE, flags, _realsocket.sendto, data, flags,
+                             self._resolve(address))
 
     if hasattr(_realsocket, "sendmsg"):
         def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
             """Send data and ancillary data; return the number of bytes sent."""
             if address is None:
-                return self._write_call(flags, _realsocket.sendmsg, buffers, ancdata, flags)
-            return self._write_call(flags, _realsocket.sendmsg, buffers, ancdata, flags,
+                return self._io_call(EV_WRITE, flags, _realsocket.sendmsg, buffers, ancdata, flags)
+            return self._io_call(EV_WRITE, flags, _realsocket.sendmsg, buffers, ancdata, flags,
                                     self._resolve(address))
 
     def _sendfile_use_sendfile(self, file, offset=0, count=None):
