@@ -53,6 +53,8 @@ __all__ = [
     "DNS_ERR_NOTIMPL", "DNS_ERR_REFUSED", "DNS_ERR_TRUNCATED", "DNS_ERR_UNKNOWN",
     "DNS_ERR_TIMEOUT", "DNS_ERR_SHUTDOWN", "DNS_ERR_CANCEL", "DNS_ERR_NODATA",
     "DNS_IPv4_A", "DNS_PTR", "DNS_IPv6_AAAA", "DNS_QUERY_NO_SEARCH", "DNS_EAI_CANCEL",
+    # non-blocking socket I/O (io.pxi)
+    "recv_nowait", "recv_into_nowait", "send_nowait",
 ]
 
 include "loop.pxi"
@@ -60,6 +62,7 @@ include "events.pxi"
 include "api.pxi"
 include "arena.pxi"
 include "dns.pxi"
+include "io.pxi"
 
 # The C constants, as module attributes for Python code.
 globals().update(

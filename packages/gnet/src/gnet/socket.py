@@ -105,13 +105,19 @@ _MSG_DONTWAIT = getattr(_stdsocket, "MSG_DONTWAIT", 0)
 _NI_NUMERICHOST = _stdsocket.NI_NUMERICHOST
 _SO_ERROR = _stdsocket.SO_ERROR
 
-_recv = _realsocket.recv
-_recv_into = _realsocket.recv_into
-_send = _realsocket.send
+_fileno = _realsocket.fileno
+_recv_nowait = _gcore.recv_nowait
+_recv_into_nowait = _gcore.recv_into_nowait
+_send_nowait = _gcore.send_nowait
 _accept = _realsocket._accept
 _connect_ex = _realsocket.connect_ex
 _interrupt = _private.interrupt
 _set_nonblocking = _realsocket.setblocking
+
+
+def _would_block():
+    """The error of a non-blocking call that would block, as the stdlib raises it."""
+    return BlockingIOError(EAGAIN, _os.strerror(EAGAIN))
 
 
 def _dontwait(flags):
@@ -395,21 +401,21 @@ class socket(_stdsocket.socket):
         has ``MSG_DONTWAIT``: then ``BlockingIOError`` when nothing is there.
         """
         while True:
-            try:
-                return _recv(self, bufsize, flags)
-            except BlockingIOError:
-                if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                    raise
+            data = _recv_nowait(_fileno(self), bufsize, flags)
+            if data is not None:
+                return data
+            if self._timeout == 0.0 or (flags and _dontwait(flags)):
+                raise _would_block()
             self._wait(EV_READ, self._timeout)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``; return the number of bytes received."""
         while True:
-            try:
-                return _recv_into(self, buffer, nbytes, flags)
-            except BlockingIOError:
-                if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                    raise
+            received = _recv_into_nowait(_fileno(self), buffer, nbytes, flags)
+            if received is not None:
+                return received
+            if self._timeout == 0.0 or (flags and _dontwait(flags)):
+                raise _would_block()
             self._wait(EV_READ, self._timeout)
 
     def recvfrom(self, bufsize, flags=0):
@@ -435,11 +441,11 @@ class socket(_stdsocket.socket):
     def send(self, data, flags=0):
         """Send some of ``data``; return how many bytes were sent."""
         while True:
-            try:
-                return _send(self, data, flags)
-            except BlockingIOError:
-                if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                    raise
+            sent = _send_nowait(_fileno(self), data, flags)
+            if sent is not None:
+                return sent
+            if self._timeout == 0.0 or (flags and _dontwait(flags)):
+                raise _would_block()
             self._wait(EV_WRITE, self._timeout)
 
     def sendall(self, data, flags=0):
@@ -451,10 +457,10 @@ class socket(_stdsocket.socket):
         timeout = self._timeout
         if timeout == 0.0 or (flags and _dontwait(flags)):
             return _realsocket.sendall(self, data, flags)
-        try:
-            sent = _send(self, data, flags)
-        except BlockingIOError:
-            sent = 0
+        sent = _send_nowait(_fileno(self), data, flags)
+        if sent is not None and type(data) is bytes and sent == len(data):
+            return None   # the usual case: all of it at once
+        sent = sent or 0
         view = memoryview(data)
         if view.format != "B" or view.ndim != 1:
             view = view.cast("B")
@@ -464,10 +470,7 @@ class socket(_stdsocket.socket):
         deadline = None if timeout is None else _monotonic() + timeout
         while sent < total:
             self._deadline_wait(EV_WRITE, deadline)
-            try:
-                sent += _send(self, view[sent:], flags)
-            except BlockingIOError:
-                pass
+            sent += _send_nowait(_fileno(self), view[sent:], flags) or 0
         return None
 
     def sendto(self, data, *flags_address):
