@@ -50,7 +50,8 @@ LIBS = ("gstack", "gevent")
 # The order of the table; a case file not listed here comes after, by name.
 ORDER = [
     "spawn_join", "sleep_switch", "raw_switch", "event_pingpong", "asyncresult_pingpong",
-    "queue_bounded", "queue_unbounded", "timeout_cancel", "tcp_echo", "tcp_churn",
+    "queue_bounded", "queue_unbounded", "timeout_cancel", "tcp_echo", "tcp_echo_floor",
+    "tcp_churn",
     "dns_lookup", "dns_cpu", "mem_greenlet", "mem_connection",
 ]  # fmt: skip
 
