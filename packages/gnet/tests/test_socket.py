@@ -228,10 +228,26 @@ def test_recv_timeout(pair):
 
 
 def test_non_blocking_raises_blocking_io_error(pair):
+    """The error of a call that would block is the stdlib's: same type, errno and text."""
     a, _ = pair
     a.setblocking(False)
-    with pytest.raises(BlockingIOError):
+    std_a, std_b = stdsocket.socketpair()
+    with std_a, std_b:
+        std_a.setblocking(False)
+        with pytest.raises(BlockingIOError) as info:
+            std_a.recv(1)
+        reference = info.value
+    with pytest.raises(BlockingIOError) as info:
         a.recv(1)
+    assert (info.value.errno, info.value.strerror) == (reference.errno, reference.strerror)
+    with pytest.raises(BlockingIOError) as info:
+        a.recv_into(bytearray(4))
+    assert info.value.errno == reference.errno
+    big = b"x" * (1 << 20)
+    with pytest.raises(BlockingIOError) as info:
+        for _ in range(100):   # fills the socketpair's buffers in a few calls
+            a.send(big)
+    assert info.value.errno == reference.errno
 
 
 @pytest.mark.parametrize("timeout", [None, 5.0])
