@@ -4,7 +4,7 @@
     nox -s tests-gcore              one layer's tests (tests-<package>)
     nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
     nox -s integration | lint | build
-    nox -s pure                     ghub's and gsync's tests on pure-Python builds of them
+    nox -s pure                     ghub's, gsync's and gnet's tests on pure-Python builds of them
     nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
     nox --force-python 3.12         the sessions on another interpreter
 
@@ -106,16 +106,19 @@ def wheel(session, package, tag, pure=False):
 def install(session, names, test_extra=None, pure=False):
     """Install the packages `names` and the layers under them from wheels, plus pytest.
 
-    The package named `test_extra` comes with its `test` extra if it declares one
-    ([project.optional-dependencies] test = [...]). `pure`: pure-Python builds
-    of the packages that compile some of their modules.
+    The package named `test_extra` (a name, or a list of names) comes with its
+    `test` extra if it declares one ([project.optional-dependencies] test =
+    [...]). `pure`: pure-Python builds of the packages that compile some of
+    their modules.
     """
     tag = session.run("python", "-c", _TAG, silent=True).strip()
     needed = {p.name for name in names for p in repo.closure(name, PACKAGES)}
     wheels = {name: wheel(session, p, tag, pure) for name, p in PACKAGES.items() if name in needed}
     requirements = [str(path) for path in wheels.values()]  # files: pip asks no index for them
-    if test_extra in wheels and "test" in PACKAGES[test_extra].extras:
-        requirements[list(wheels).index(test_extra)] += "[test]"
+    extras = [test_extra] if isinstance(test_extra, str) else list(test_extra or ())
+    for name in extras:
+        if name in wheels and "test" in PACKAGES[name].extras:
+            requirements[list(wheels).index(name)] += "[test]"
     session.install(*TEST_TOOLS, *requirements)
     # A reused virtualenv may hold an older build of the same version: replace it.
     session.install("--force-reinstall", "--no-deps", *map(str, wheels.values()))
@@ -176,7 +179,8 @@ def pure(session):
     packages = [p for p in PACKAGES.values() if compiles_python(p) and test_files(p.tests)]
     if not packages:
         session.skip("no package compiles its .py modules")
-    install(session, [p.name for p in packages], pure=True)
+    names = [p.name for p in packages]
+    install(session, names, test_extra=names, pure=True)
     session.env["GSTACK_PURE_PYTHON"] = "1"  # (tests of the build mode check it is pure)
     for package in packages:
         run_pytest(session, package.path / "pyproject.toml", package.path, package.tests)

@@ -214,3 +214,34 @@ def test_send_to_closed_peer_is_broken_pipe(pair):
     b.close()
     with pytest.raises(BrokenPipeError):
         gcore.send_nowait(a.fileno(), b"x")
+
+
+def test_never_blocks_even_on_a_blocking_descriptor():
+    a, b = socket.socketpair()   # blocking mode: a plain recv() would wait forever
+    with a, b:
+        assert a.getblocking()
+        assert gcore.recv_nowait(a.fileno(), 10) is None
+        assert gcore.recv_into_nowait(a.fileno(), bytearray(10)) is None
+        chunk = b"w" * 65536
+        for _ in range(10_000):
+            if gcore.send_nowait(a.fileno(), chunk) is None:
+                break
+        else:
+            pytest.fail("the send buffer never filled")
+
+
+def test_large_transfers_release_the_gil():
+    """A big read or write (the GIL released around it) works as a small one."""
+    a, b = socket.socketpair()
+    with a, b:
+        a.setblocking(False)
+        payload = bytes(range(256)) * 200   # 51,200 bytes
+        sent = gcore.send_nowait(a.fileno(), payload)
+        assert sent and sent > 16384
+        got = b""
+        for _ in range(100):
+            chunk = gcore.recv_nowait(b.fileno(), 1 << 20)
+            if chunk is None:
+                break
+            got += chunk
+        assert got == payload[:sent]
