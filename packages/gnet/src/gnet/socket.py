@@ -287,16 +287,22 @@ class socket(_stdsocket.socket):
             raise _timeout_error("timed out")
         self._wait(evtype, remaining)
 
+    def _wait_again(self, evtype, flags):
+        # A call with ``flags`` found the socket not ready for ``evtype``: wait
+        # for it (up to the timeout), or raise the stdlib's BlockingIOError if
+        # this call never waits (a non-blocking socket, MSG_DONTWAIT).
+        if self._timeout == 0.0 or (flags and _dontwait(flags)):
+            raise _would_block()
+        self._wait(evtype, self._timeout)
+
     def _io_call(self, evtype, flags, method, *args):
-        # Call ``method``, waiting for ``evtype`` on EAGAIN; ``flags``: the
-        # call's flags, so that MSG_DONTWAIT never waits.
+        # Call the stdlib's ``method``, waiting for ``evtype`` on EAGAIN.
         while True:
             try:
                 return method(self, *args)
             except BlockingIOError:
-                if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                    raise
-            self._wait(evtype, self._timeout)
+                pass
+            self._wait_again(evtype, flags)
 
     # -- closing ---------------------------------------------------------------------
 
@@ -385,9 +391,8 @@ class socket(_stdsocket.socket):
                 fd, address = _accept(self)
                 break
             except BlockingIOError:
-                if self._timeout == 0.0:
-                    raise
-            self._wait(EV_READ, self._timeout)
+                pass
+            self._wait_again(EV_READ, 0)
         sock = socket(self.family, self.type, self.proto, fileno=fd)
         return sock, address
 
@@ -404,9 +409,7 @@ class socket(_stdsocket.socket):
             data = _recv_nowait(_fileno(self), bufsize, flags)
             if data is not None:
                 return data
-            if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                raise _would_block()
-            self._wait(EV_READ, self._timeout)
+            self._wait_again(EV_READ, flags)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``; return the number of bytes received."""
@@ -414,9 +417,7 @@ class socket(_stdsocket.socket):
             received = _recv_into_nowait(_fileno(self), buffer, nbytes, flags)
             if received is not None:
                 return received
-            if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                raise _would_block()
-            self._wait(EV_READ, self._timeout)
+            self._wait_again(EV_READ, flags)
 
     def recvfrom(self, bufsize, flags=0):
         """Receive up to ``bufsize`` bytes: ``(data, address)``."""
@@ -444,9 +445,7 @@ class socket(_stdsocket.socket):
             sent = _send_nowait(_fileno(self), data, flags)
             if sent is not None:
                 return sent
-            if self._timeout == 0.0 or (flags and _dontwait(flags)):
-                raise _would_block()
-            self._wait(EV_WRITE, self._timeout)
+            self._wait_again(EV_WRITE, flags)
 
     def sendall(self, data, flags=0):
         """Send all of ``data`` (any bytes-like object, never copied).
