@@ -1,0 +1,98 @@
+"""Build gserve: Python first, its hot modules compiled by Cython when it can be.
+
+The ``.py`` modules are the source of truth and are always in the wheel. Each
+module in ``COMPILED`` has an augmenting ``.pxd`` beside it (Cython's
+pure-Python mode: it declares that module's extension types, typed attributes
+and C-level functions); compiled, the extension is what Python imports, and
+it behaves as the ``.py`` does. docs/performance.md says why and what.
+
+``GSTACK_PURE_PYTHON`` chooses:
+
+- ``1``: a pure-Python wheel (the same code, interpreted; ``nox -s pure``
+  tests it);
+- ``0``: compiled, or the build fails (nox's wheelhouse sets this);
+- unset: compiled if Cython and the ``.pxd`` files below are found, else a
+  pure-Python wheel, and the build says why.
+
+The compiled modules ``cimport`` the layers below (``gcore._gcore``). Their
+``.pxd`` files are looked for in ``GSTACK_CYTHON_PATH`` (directories holding
+the packages, separated by ``os.pathsep``), then beside this package in a
+monorepo checkout (``../gcore/src``), then in an installed copy (a build
+without isolation, e.g. ``pip install --no-build-isolation``). A compiled
+layer is bound to the C layout of the layers it cimports: install it with
+the versions it was built against.
+
+Everything below the three settings (PACKAGE, COMPILED, NEEDS) is the same in
+every compiled Python layer's setup.py (ghub, gsync, gnet, gserve): an sdist must build on
+its own, so it cannot import a helper from elsewhere in the repository. Keep
+the copies identical.
+"""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from setuptools import setup
+
+PACKAGE = "gserve"
+COMPILED = ["gserve._http"]   # each has a .pxd beside its .py
+NEEDS = []   # the packages whose .pxd files they cimport (none: the parser stands alone)
+HERE = Path(__file__).resolve().parent
+
+
+def _pxd_root(name):
+    """The directory holding package ``name`` with its .pxd files, or None."""
+    path = os.environ.get("GSTACK_CYTHON_PATH", "")
+    candidates = [Path(p) for p in path.split(os.pathsep) if p]
+    candidates.append(HERE.parent / name / "src")
+    for candidate in candidates:
+        if any((candidate / name).glob("*.pxd")):
+            return str(candidate)
+    spec = importlib.util.find_spec(name)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if any(Path(folder).glob("*.pxd")):
+            return str(Path(folder).parent)
+    return None
+
+
+def extensions():
+    mode = os.environ.get("GSTACK_PURE_PYTHON", "")
+    if mode not in ("", "0", "1"):
+        sys.exit(f"{PACKAGE}: GSTACK_PURE_PYTHON must be 1, 0 or unset, not {mode!r}")
+    if mode == "1":
+        print(f"{PACKAGE}: GSTACK_PURE_PYTHON=1: a pure-Python build", file=sys.stderr)
+        return []
+    problem = None
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        problem = "Cython cannot be imported"
+    roots = {name: _pxd_root(name) for name in NEEDS}
+    missing = [name for name, root in roots.items() if root is None]
+    if problem is None and missing:
+        problem = (f"the .pxd files of {', '.join(missing)} were not found (set "
+                   f"GSTACK_CYTHON_PATH to the directory holding {missing[0]}/)")
+    if problem is not None:
+        if mode == "0":
+            sys.exit(f"{PACKAGE}: GSTACK_PURE_PYTHON=0 but {problem}")
+        print(f"{PACKAGE}: {problem}: a pure-Python build", file=sys.stderr)
+        return []
+
+    from setuptools import Extension
+
+    modules = [
+        Extension(name, [str(Path("src", *name.split(".")).with_suffix(".py"))])
+        for name in COMPILED
+    ]
+    return cythonize(
+        modules,
+        include_path=["src", *roots.values()],
+        build_dir="build/cython",   # the generated .c stay out of src/
+        language_level=3,
+        compiler_directives={"binding": True},
+        quiet=True,
+    )
+
+
+setup(ext_modules=extensions())
