@@ -11,7 +11,8 @@ namespace the gevent 0.13 documentation describes, so that a program reads::
 
 Each submodule re-exports one layer's module (``gstack.core`` is ``gcore``;
 ``gstack.hub``, ``gstack.greenlet``, ``gstack.timeout``, ``gstack.local`` and
-``gstack.util`` are ``ghub``'s; ``gstack.queue`` will be ``gsync.queue``, ...),
+``gstack.util`` are ``ghub``'s; ``gstack.queue`` is ``gsync.queue``,
+``gstack.server`` is ``gserve.server``, ...),
 and the top level re-exports the 0.13 top-level names (``spawn``, ``sleep``,
 ``joinall``, ``Timeout``, ...) from the layers that define them.
 """

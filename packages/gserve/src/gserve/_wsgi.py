@@ -1,0 +1,184 @@
+"""The WSGI pieces every gserve WSGI server shares: the environ, and checking a response.
+
+How it works
+------------
+
+A server builds a *base environ* once (:func:`base_environ`: the server's
+name and port, ``wsgi.*`` keys, ``SERVER_SOFTWARE``), and for each request
+copies it and adds what the request says (:func:`request_environ`), per PEP
+3333: native strings are the request's bytes decoded as latin-1;
+``PATH_INFO`` is the path of the request-target, percent-decoded (as bytes,
+then latin-1); ``QUERY_STRING`` is what follows ``?``, undecoded;
+``SERVER_PROTOCOL`` is the request's own version; ``REMOTE_PORT`` is a
+string; ``Content-Type`` and ``Content-Length`` become ``CONTENT_TYPE`` and
+``CONTENT_LENGTH``; every other header ``HTTP_<NAME>``, where repeated
+headers are joined with ``", "`` and repeated ``Cookie`` headers with ``"; "``
+(RFC 6265). Header names that contain ``_`` are dropped: ``X_Forwarded`` and
+``X-Forwarded`` would both be ``HTTP_X_FORWARDED``, and a client could then
+pass for a proxy.
+
+:func:`check_start_response` checks what an application gives
+``start_response``: a status of three digits, a space and a reason, header
+names that are tokens, and no CR, LF or NUL anywhere (``ValueError``: such
+a response would let the application's input split the response), all of
+them ``str`` (``TypeError``).
+
+The pure-Python server (:mod:`gserve.pywsgi`) and the libevent-http one
+share this module, so both give applications the same environ.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+__all__ = [
+    "SERVER_SOFTWARE", "base_environ", "request_environ", "check_start_response",
+    "http_date", "status_reason",
+]
+
+from http import HTTPStatus as _HTTPStatus
+
+#: The ``SERVER_SOFTWARE`` of the environ and the default ``Server`` header.
+SERVER_SOFTWARE = f"gserve/0.1 Python/{sys.version_info[0]}.{sys.version_info[1]}"
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_STATUS = re.compile(r"[0-9]{3} [^\r\n\0]*\Z")
+_FORBIDDEN = re.compile(r"[\r\n\0]")
+
+# Header name -> environ key (None: dropped). Bounded: a client sending many
+# distinct names cannot grow it past _KEY_CACHE_SIZE.
+_KEYS: dict[str, str | None] = {
+    "Host": "HTTP_HOST", "host": "HTTP_HOST",
+    "Content-Type": "CONTENT_TYPE", "content-type": "CONTENT_TYPE",
+    "Content-Length": "CONTENT_LENGTH", "content-length": "CONTENT_LENGTH",
+}
+_KEY_CACHE_SIZE = 512
+
+
+def _environ_key(name: str) -> str | None:
+    key = _KEYS.get(name)
+    if key is not None or name in _KEYS:
+        return key
+    if "_" in name:
+        key = None
+    else:
+        upper = name.upper()
+        if upper == "CONTENT-TYPE" or upper == "CONTENT-LENGTH":
+            key = upper.replace("-", "_")
+        else:
+            key = "HTTP_" + upper.replace("-", "_")
+    if len(_KEYS) < _KEY_CACHE_SIZE:
+        _KEYS[name] = key
+    return key
+
+
+def base_environ(server_name: str, server_port: Any, url_scheme: str = "http",
+                 errors: Any = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The keys every request of a server shares (copied for each request)."""
+    environ = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": SERVER_SOFTWARE,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": str(server_port),
+        "SCRIPT_NAME": "",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url_scheme,
+        "wsgi.errors": sys.stderr if errors is None else errors,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if extra:
+        environ.update(extra)
+    return environ
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """``(PATH_INFO, QUERY_STRING)`` of a request-target (origin, absolute or asterisk form)."""
+    path, _, query = target.partition("?")
+    if not path.startswith("/") and "://" in path:   # absolute-form: drop scheme and authority
+        rest = path.split("://", 1)[1]
+        slash = rest.find("/")
+        path = rest[slash:] if slash >= 0 else "/"
+    if "%" in path:
+        path = unquote_to_bytes(path).decode("latin-1")
+    return path, query
+
+
+def request_environ(base: dict[str, Any], method: str, target: str, version: str,
+                    headers: Any, remote_addr: str, remote_port: Any) -> dict[str, Any]:
+    """A request's environ: a copy of ``base`` with what the request says (module doc)."""
+    environ = base.copy()
+    path, query = split_target(target)
+    environ["REQUEST_METHOD"] = method
+    environ["PATH_INFO"] = path
+    environ["QUERY_STRING"] = query
+    environ["SERVER_PROTOCOL"] = version
+    environ["REMOTE_ADDR"] = remote_addr
+    environ["REMOTE_PORT"] = str(remote_port)
+    keys = _KEYS
+    for name, value in headers:
+        key = keys.get(name)
+        if key is None:
+            key = _environ_key(name)
+            if key is None:
+                continue
+        if key in environ and key.startswith("HTTP_"):
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+        environ[key] = value
+    return environ
+
+
+def status_reason(code: int) -> str:
+    """The standard reason phrase of ``code`` ("Unknown" if there is none)."""
+    try:
+        return _HTTPStatus(code).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def check_start_response(status: Any, headers: Any) -> int:
+    """Check a ``start_response`` call's status and headers; return the status code.
+
+    Raises ``TypeError`` for values that are not ``str`` (or headers that are
+    not a list of pairs) and ``ValueError`` for a malformed status, a header
+    name that is not a token, or CR/LF/NUL anywhere.
+    """
+    if type(status) is not str:
+        raise TypeError(f"the status must be a str, not {type(status).__name__}")
+    if not _STATUS.match(status):
+        if _FORBIDDEN.search(status):
+            raise ValueError(f"CR, LF or NUL in the status {status!r}")
+        raise ValueError(f"the status must be three digits, a space and a reason: {status!r}")
+    if type(headers) is not list:
+        raise TypeError(f"the headers must be a list of (name, value), not "
+                        f"{type(headers).__name__}")
+    for header in headers:
+        if type(header) is not tuple or len(header) != 2:
+            raise TypeError(f"each header must be a (name, value) tuple, not {header!r}")
+        name, value = header
+        if type(name) is not str or type(value) is not str:
+            raise TypeError(f"header names and values must be str: {header!r}")
+        if not _TOKEN.match(name):
+            raise ValueError(f"the header name {name!r} is not a token")
+        if _FORBIDDEN.search(value):
+            raise ValueError(f"CR, LF or NUL in the value of the header {name!r}")
+    return int(status[:3])
+
+
+_date_cache: list[Any] = [0, ""]
+
+
+def http_date() -> str:
+    """The current time as an HTTP date (``Sat, 05 Dec 2026 18:32:01 GMT``), cached per second."""
+    now = int(time.time())
+    cache = _date_cache
+    if cache[0] != now:
+        cache[1] = formatdate(now, usegmt=True)
+        cache[0] = now
+    return cache[1]

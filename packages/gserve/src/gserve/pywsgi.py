@@ -1,0 +1,725 @@
+"""A pure-Python HTTP/1.1 WSGI server (PEP 3333) on :class:`~gserve.server.StreamServer`.
+
+How it works
+------------
+
+Each connection gets a greenlet running a :class:`WSGIHandler`. The handler
+only moves bytes: it ``recv``\\ s into a :class:`gserve._http.RequestParser`
+(a parser with no I/O of its own), builds the environ of each request head
+the parser returns (:mod:`gserve._wsgi`, shared with the libevent server),
+calls the application, and sends its response. Requests on one connection
+are served in order: keep-alive (HTTP/1.1, or 1.0 with ``Connection:
+keep-alive``) and pipelining come from the parser keeping what follows a
+request in its buffer.
+
+The request body reaches the application through ``wsgi.input``
+(:class:`Input`): ``read``, ``readline``, ``readlines`` and iteration,
+chunked bodies decoded; ``Expect: 100-continue`` is answered on the first
+read. A body the application did not read is drained after the response,
+if it is small (:attr:`WSGIHandler.max_drain`), else the connection is
+closed; so is it when the client still waits for its ``100 Continue``.
+
+The response head and a small first body part leave in one ``send`` (and
+``TCP_NODELAY`` is set), so that keep-alive clients never wait on delayed
+ACKs. Without a ``Content-Length`` the server computes it when the
+application returns a one-item list, else uses chunked encoding on HTTP/1.1
+and closes the connection on HTTP/1.0. HEAD, 1xx, 204 and 304 responses
+carry no body, whatever the application yields. ``Date`` and ``Server`` are
+added when the application does not set them.
+
+Protocol errors are answered with the parser's status (400, 413, 414, 431,
+501, 505) and the connection is closed, with nothing passed to the
+application; an application error before the response head is sent gives a
+500 (the traceback goes to ``error_log``, never to the client), after it the
+connection is closed. Timeouts bound every wait: :attr:`WSGIHandler.keepalive_timeout`
+for the first byte of a request, :attr:`WSGIHandler.request_timeout` for the
+rest of its head (then 408), :attr:`WSGIHandler.body_timeout` for each read
+of the body. :meth:`WSGIServer.stop` closes the connections that are
+waiting for a request at once, and lets the busy ones finish their request.
+
+Taking the connection over (WebSocket and other ``101 Switching Protocols``
+upgrades): the application calls ``start_response("101 Switching Protocols",
+headers)``, then ``write(b"")`` (which sends the head at once), and uses
+``environ["gserve.socket"]``, the connection's socket, directly; the bytes the
+client sent after its request head are ``environ["gserve.take_buffer"]()``.
+When the application returns, the server closes the connection and never
+reads it again. A handler subclass may do the same from
+:meth:`WSGIHandler.run_application`, with :attr:`WSGIHandler.socket`.
+
+Subclassing :class:`WSGIHandler` (``handler_class=``) is how frameworks
+extend the server; the names gevent's pywsgi handler has are kept:
+``run_application``, ``process_result``, ``start_response``, ``get_environ``,
+``environ``, ``status``, ``code``, ``response_headers``, ``headers_sent``,
+``response_length``, ``time_start``/``time_finish``, ``close_connection``,
+``socket``, ``client_address``, ``server``, ``result``, ``application``.
+"""
+
+from __future__ import annotations
+
+import socket as _stdsocket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ghub import GreenletExit
+from gserve import _wsgi
+from gserve._http import ProtocolError, RequestParser
+from gserve.server import StreamServer
+
+__all__ = ["WSGIServer", "WSGIHandler", "Input", "ClientDisconnected"]
+
+_timeout_error = _stdsocket.timeout
+_NO_BODY_STATUS = frozenset({204, 304})
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# A head and body up to this size are joined into one send.
+_JOIN_LIMIT = 16384
+# Access-log fields, and the default format.
+DEFAULT_LOG_FORMAT = ('%(client_ip)s - - [%(time)s] "%(request_line)s" %(status)s %(length)s '
+                      '%(wall_seconds).6f')
+
+
+class _ConnectionDone(Exception):
+    """Internal: the connection ends here (the client left, or a reply was sent and it closes)."""
+
+
+class ClientDisconnected(ConnectionError):
+    """The client's connection failed or closed while the server read from it or wrote to it.
+
+    Raised into the application by ``wsgi.input`` and ``write()``; an
+    application need not catch it (the server then closes the connection
+    quietly). A ``ConnectionError``, so code catching ``OSError`` still does.
+    """
+
+
+class Input:
+    """``wsgi.input``: the request body, read from the connection as the application asks.
+
+    ``read(size=-1)``, ``readline(size=-1)``, ``readlines(hint=-1)`` and
+    iteration by lines. Chunked bodies arrive decoded. A body cut short by
+    the client raises ``ConnectionError``; a malformed chunked body raises
+    :class:`gserve._http.ProtocolError` (the server answers it with 400).
+    """
+
+    __slots__ = ("_handler", "_pending", "_done")
+
+    def __init__(self, handler: WSGIHandler) -> None:
+        self._handler = handler
+        self._pending = b""      # read from the parser, not yet given to the application
+        self._done = handler.parser.body_complete
+
+    def _more(self, size: int) -> bytes:
+        """At most ``size`` (-1: any amount) more body bytes; ``b""`` at the end of the body."""
+        if self._done:
+            return b""
+        handler = self._handler
+        parser = handler.parser
+        data = parser.read_body(size)
+        while data is None:
+            handler._receive_body()
+            data = parser.read_body(size)
+        if not data:
+            self._done = True
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes of the body (all of the rest if ``size`` is negative or None)."""
+        if size is None or size < 0:
+            parts = [self._pending]
+            self._pending = b""
+            while True:
+                data = self._more(-1)
+                if not data:
+                    return b"".join(parts)
+                parts.append(data)
+        pending = self._pending
+        if len(pending) >= size:
+            self._pending = pending[size:]
+            return pending[:size]
+        parts = [pending]
+        have = len(pending)
+        self._pending = b""
+        while have < size:
+            data = self._more(size - have)
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+        return b"".join(parts)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """One line of the body, with its ``\\n`` (at most ``size`` bytes if given)."""
+        limit = -1 if size is None or size < 0 else size
+        line = self._pending
+        start = 0
+        while True:
+            end = line.find(b"\n", start)
+            if end >= 0 and (limit < 0 or end < limit):
+                self._pending = line[end + 1:]
+                return line[:end + 1]
+            if 0 <= limit <= len(line):
+                self._pending = line[limit:]
+                return line[:limit]
+            start = len(line)
+            data = self._more(-1)
+            if not data:
+                self._pending = b""
+                return line
+            line += data
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        """The remaining lines (stopping once ``hint`` bytes were read, if positive)."""
+        lines = []
+        total = 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+class WSGIHandler:
+    """Serves the requests of one connection (see the module documentation)."""
+
+    #: Seconds to wait for the first byte of a request (keep-alive idle time).
+    keepalive_timeout: float | None = 60.0
+    #: Seconds to receive the rest of a request head once its first byte came.
+    request_timeout: float | None = 30.0
+    #: Seconds each read of a request body may wait.
+    body_timeout: float | None = 60.0
+    #: An unread body up to this many bytes is drained to keep the connection.
+    max_drain: int = 65536
+    #: The receive size.
+    bufsize: int = 65536
+
+    def __init__(self, sock: Any, address: Any, server: WSGIServer) -> None:
+        self.socket = sock
+        self.client_address = address
+        self.server = server
+        self.application = server.application
+        self.parser = server.make_parser()
+        self._timeout: Any = False   # the socket's timeout as last set here
+        self.request: Any = None
+        self.environ: dict[str, Any] | None = None
+        self.result: Any = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status: str | None = None
+        self.code: int | None = None
+        self.response_headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self.response_length = 0
+        self.close_connection = False
+        self.time_start = 0.0
+        self.time_finish = 0.0
+        self._content_length: int | None = None
+        self._chunked = False
+        self._no_body = False
+        self._continue_sent = False
+        self._head: bytes = b""
+
+    # -- the connection ------------------------------------------------------------
+
+    def handle(self) -> None:
+        """Serve requests until the connection closes or must close."""
+        try:
+            sock = self.socket
+            if sock.family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
+                sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
+            while True:
+                request = self.read_request()
+                if request is None:
+                    return
+                if not self.handle_one_request(request):
+                    return
+        except _ConnectionDone:
+            pass
+        except OSError:
+            pass   # the client went away (reset, closed by stop()...): nothing to answer
+        finally:
+            self.server._idle.discard(self)
+
+    def _settimeout(self, timeout: float | None) -> None:
+        if timeout != self._timeout:
+            self.socket.settimeout(timeout)
+            self._timeout = timeout
+
+    def _recv(self) -> bytes:
+        return self.socket.recv(self.bufsize)
+
+    def read_request(self) -> Any:
+        """The next request head, or None when the connection should end (quietly)."""
+        parser = self.parser
+        try:
+            request = parser.next_request()
+            if request is not None:
+                return request
+            server = self.server
+            if not parser.buffered:
+                if server.closed:
+                    return None
+                self._settimeout(self.keepalive_timeout)
+                idle = server._idle
+                idle.add(self)
+                try:
+                    data = self._recv()
+                except (_timeout_error, OSError):
+                    return None
+                finally:
+                    idle.discard(self)
+                if not data:
+                    return None
+                parser.feed(data)
+                request = parser.next_request()
+                if request is not None:
+                    return request
+            # A partial head: the rest of it within request_timeout.
+            timeout = self.request_timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._send_error(408, "the request head took too long to arrive")
+                        return None
+                    self._settimeout(remaining)
+                try:
+                    data = self._recv()
+                except _timeout_error:
+                    self._send_error(408, "the request head took too long to arrive")
+                    return None
+                if not data:
+                    return None   # the client left in the middle of its request
+                parser.feed(data)
+                request = parser.next_request()
+                if request is not None:
+                    return request
+        except ProtocolError as exc:
+            self._protocol_error(exc)
+            return None
+
+    def _receive_body(self) -> None:
+        # More of the body is needed: answer Expect: 100-continue, then recv.
+        if not self._continue_sent and self.request.expect_continue and not self.headers_sent:
+            self._continue_sent = True
+            self._send(_CONTINUE)
+        self._settimeout(self.body_timeout)
+        try:
+            data = self._recv()
+        except _timeout_error:
+            raise ClientDisconnected("timed out reading the request body") from None
+        except OSError as exc:
+            raise ClientDisconnected(f"reading the request body: {exc}") from exc
+        if not data:
+            raise ClientDisconnected("the client closed the connection before the end of the body")
+        self.parser.feed(data)
+
+    def _protocol_error(self, exc: ProtocolError) -> None:
+        self._send_error(exc.status, str(exc))
+
+    def _send_error(self, code: int, message: str) -> None:
+        """Answer ``code`` (and close): a plain-text body saying what was wrong."""
+        self.close_connection = True
+        if self.headers_sent:
+            return
+        body = f"{code} {_wsgi.status_reason(code)}: {message}\n".encode("latin-1", "replace")
+        head = (f"HTTP/1.1 {code} {_wsgi.status_reason(code)}\r\n"
+                f"Content-Type: text/plain; charset=latin-1\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                f"Date: {_wsgi.http_date()}\r\nConnection: close\r\n\r\n").encode("latin-1")
+        self.headers_sent = True
+        self.status = f"{code} {_wsgi.status_reason(code)}"
+        self.code = code
+        self.response_length = len(body)
+        try:
+            self.socket.sendall(head + body)
+        except OSError:
+            pass
+        if self.request is None or self.time_start == 0.0:
+            self.time_start = self.time_finish = time.time()
+        self.log_request()
+
+    # -- one request ---------------------------------------------------------------
+
+    def handle_one_request(self, request: Any) -> bool:
+        """Serve ``request``; return True if the connection may serve another one."""
+        self._reset()
+        self.request = request
+        self.time_start = time.time()
+        if not request.keep_alive or self.server.closed:
+            self.close_connection = True
+        self.environ = self.get_environ()
+        try:
+            self.run_application()
+        except ProtocolError as exc:   # a malformed chunked body, found while the app read it
+            self._protocol_error(exc)
+            return False
+        except ClientDisconnected:
+            raise _ConnectionDone from None   # nobody to answer
+        except (GreenletExit, _ConnectionDone):
+            raise
+        except BaseException:
+            self.handle_error(*sys.exc_info())
+            if isinstance(sys.exc_info()[1], (SystemExit, KeyboardInterrupt)):
+                raise
+            return False
+        finally:
+            self.time_finish = time.time()
+            result, self.result = self.result, None
+            if result is not None and hasattr(result, "close"):
+                try:
+                    result.close()
+                except Exception:
+                    self.log_error(None, sys.exc_info())
+                    self.close_connection = True
+        self.log_request()
+        if self.close_connection or self.code == 101:
+            return False
+        return self._finish_body()
+
+    def _finish_body(self) -> bool:
+        # Drain a small body the application did not read, so the next request can follow.
+        parser = self.parser
+        if parser.body_complete:
+            return True
+        if self.request.expect_continue and not self._continue_sent:
+            return False   # the client waits for our answer before sending it: close
+        drained = 0
+        try:
+            while True:
+                data = parser.read_body(-1)
+                if data is None:
+                    if drained >= self.max_drain:
+                        return False
+                    self._receive_body()
+                    continue
+                if not data:
+                    return True
+                drained += len(data)
+                if drained > self.max_drain:
+                    return False
+        except (ProtocolError, OSError):
+            return False
+
+    def get_environ(self) -> dict[str, Any]:
+        """The request's WSGI environ (PEP 3333; see :mod:`gserve._wsgi`)."""
+        request = self.request
+        address = self.client_address
+        if isinstance(address, tuple):
+            remote_addr, remote_port = address[0], address[1]
+        else:
+            remote_addr, remote_port = "", ""
+        environ = _wsgi.request_environ(self.server.get_environ(), request.method,
+                                        request.target, request.version, request.headers,
+                                        remote_addr, remote_port)
+        environ["wsgi.input"] = Input(self)
+        environ["wsgi.input_terminated"] = True
+        environ["gserve.socket"] = self.socket
+        environ["gserve.take_buffer"] = self.parser.take_buffer
+        return environ
+
+    def run_application(self) -> None:
+        """Call the application and send its response (:meth:`process_result`)."""
+        self.result = self.application(self.environ, self.start_response)
+        self.process_result()
+
+    def process_result(self) -> None:
+        """Send what the application returned (``self.result``), then end the response."""
+        result = self.result
+        if (type(result) is list or type(result) is tuple) and len(result) == 1:
+            data = result[0]
+            if self._content_length is None and not self.headers_sent and self.status is not None:
+                self._content_length = len(data)
+                self.response_headers.append(("Content-Length", str(len(data))))
+            self.write(data)
+        else:
+            write = self.write
+            for data in result:   # a generator may call start_response as it starts
+                if data:
+                    write(data)
+        if self.status is None:
+            raise RuntimeError("the application returned without calling start_response")
+        self._end_response()
+
+    def start_response(self, status: str, headers: list[tuple[str, str]],
+                       exc_info: Any = None) -> Callable[[bytes], None]:
+        """PEP 3333's ``start_response``: record the status and headers; return ``write``.
+
+        With ``exc_info``, replace a response whose head was not sent yet
+        (or re-raise it if it was). ``ValueError`` for CR/LF in the status or
+        a header, ``TypeError`` for values that are not ``str``.
+        """
+        if exc_info:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response was already called (give exc_info to replace "
+                                 "the response)")
+        code = _wsgi.check_start_response(status, headers)
+        self.status = status
+        self.code = code
+        self.response_headers = headers
+        return self.write
+
+    def _make_head(self) -> bytes:
+        # The status line and headers, with the framing this response uses.
+        code = self.code
+        request = self.request
+        headers = self.response_headers
+        self._no_body = (request.method == "HEAD" or code in _NO_BODY_STATUS
+                         or code < 200)
+        content_length = self._content_length
+        has_date = has_server = False
+        for name, value in headers:
+            lower = name.lower()
+            if lower == "content-length":
+                try:
+                    content_length = int(value)
+                except ValueError:
+                    raise ValueError(f"Content-Length {value!r} is not a number") from None
+            elif lower == "date":
+                has_date = True
+            elif lower == "server":
+                has_server = True
+            elif lower == "connection" and "close" in value.lower():
+                self.close_connection = True
+            elif lower == "transfer-encoding":
+                raise ValueError("the server does the transfer coding: the application must "
+                                 "not set Transfer-Encoding")
+        self._content_length = content_length
+        lines = [f"HTTP/1.1 {self.status}\r\n"]
+        lines.extend(f"{name}: {value}\r\n" for name, value in headers)
+        if not has_date:
+            lines.append(f"Date: {_wsgi.http_date()}\r\n")
+        if not has_server:
+            lines.append(f"Server: {_wsgi.SERVER_SOFTWARE}\r\n")
+        if content_length is None and not self._no_body and code >= 200:
+            if request.version_info >= (1, 1):
+                self._chunked = True
+                lines.append("Transfer-Encoding: chunked\r\n")
+            else:
+                self.close_connection = True
+        if self.server.closed:
+            self.close_connection = True   # stopping: this is the connection's last response
+        if code == 101:
+            pass
+        elif self.close_connection:
+            lines.append("Connection: close\r\n")
+        elif request.version_info < (1, 1):
+            lines.append("Connection: keep-alive\r\n")
+        lines.append("\r\n")
+        return "".join(lines).encode("latin-1")
+
+    def write(self, data: bytes) -> None:
+        """PEP 3333's ``write()`` callable: send ``data`` (the head first, if not sent yet)."""
+        if type(data) is not bytes:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"the application must write bytes, not {type(data).__name__}")
+            data = bytes(data)
+        if self.status is None:
+            raise RuntimeError("the application wrote (or yielded) data before calling "
+                               "start_response")
+        if not self.headers_sent:
+            head = self._make_head()
+            self.headers_sent = True
+            if self._no_body or not data:
+                self._send(head)
+                return
+            data = self._frame(data)
+            if len(data) <= _JOIN_LIMIT:
+                self._send(head + data)
+            else:
+                self._send(head)
+                self._send(data)
+            return
+        if self._no_body or not data:
+            return
+        self._send(self._frame(data))
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self.socket.sendall(data)
+        except OSError as exc:
+            raise ClientDisconnected(f"sending the response: {exc}") from exc
+
+    def _frame(self, data: bytes) -> bytes:
+        # Count the body and frame it: chunked, or cut at a declared Content-Length.
+        size = len(data)
+        if self._chunked:
+            self.response_length += size
+            return b"%x\r\n%b\r\n" % (size, data)
+        limit = self._content_length
+        if limit is not None and self.response_length + size > limit:
+            data = data[:max(0, limit - self.response_length)]
+            size = len(data)
+            self.close_connection = True
+            self.log_error(f"the application sent more than its Content-Length ({limit})")
+        self.response_length += size
+        return data
+
+    def _end_response(self) -> None:
+        if not self.headers_sent:
+            self.write(b"")
+        if self._chunked:
+            self._send(b"0\r\n\r\n")
+        elif (self._content_length is not None and not self._no_body
+              and self.response_length < self._content_length):
+            self.close_connection = True   # the client waits for bytes that never come
+            self.log_error(f"the application sent {self.response_length} bytes of its "
+                           f"Content-Length {self._content_length}")
+
+    # -- errors and logs -----------------------------------------------------------
+
+    def handle_error(self, type_: Any, value: Any, tb: Any) -> None:
+        """An application error: log it; answer 500 if nothing was sent (then close)."""
+        self.log_error(None, (type_, value, tb))
+        self.close_connection = True
+        if not self.headers_sent:
+            self._send_error(500, "the application failed (details in the server's log)")
+        else:
+            self.log_request()
+
+    def log_error(self, message: str | None, exc_info: Any = None) -> None:
+        """Write an error (and its traceback) to the server's ``error_log``."""
+        error_log = self.server.error_log
+        if error_log is None:
+            return
+        where = self.format_request()
+        if exc_info is not None:
+            text = "".join(traceback.format_exception(*exc_info))
+            error_log.write(f"{text}{where}: application error\n")
+        else:
+            error_log.write(f"{where}: {message}\n")
+
+    def format_request(self) -> str:
+        """The access-log line of the current request."""
+        request = self.request
+        address = self.client_address
+        client = address[0] if isinstance(address, tuple) else str(address or "-")
+        if request is not None:
+            line = f"{request.method} {request.target} {request.version}"
+        else:
+            line = "-"
+        length = self.response_length if self.headers_sent else "-"
+        return self.server.log_format % {
+            "client_ip": client,
+            "time": time.strftime("%d/%b/%Y %H:%M:%S",
+                                  time.localtime(self.time_finish or time.time())),
+            "request_line": line,
+            "status": self.code or "-",
+            "length": length,
+            "wall_seconds": max(0.0, self.time_finish - self.time_start),
+        }
+
+    def log_request(self) -> None:
+        """Write the access-log line (nothing when the server's ``log`` is None)."""
+        log = self.server.log
+        if log is not None:
+            log.write(self.format_request() + "\n")
+
+
+_SERVER_OPTIONS = ("max_request_line", "max_header_size", "max_header_count", "max_body_size",
+                   "keepalive_timeout", "request_timeout", "body_timeout")
+
+
+class WSGIServer(StreamServer):
+    """An HTTP/1.1 server running the WSGI ``application``.
+
+    ``WSGIServer(listener, application=None, backlog=None, spawn='default',
+    log='default', error_log='default', handler_class=None, environ=None,
+    **options)``: ``log`` gets one line per request (``'default'``:
+    ``sys.stderr``; ``None``: no access log), ``error_log`` the tracebacks
+    of failing applications; ``environ`` adds keys to every request's
+    environ. ``options`` are the limits (``max_request_line`` 8192,
+    ``max_header_size`` 65536, ``max_header_count`` 100, ``max_body_size``
+    None: no limit), the timeouts (``keepalive_timeout``,
+    ``request_timeout``, ``body_timeout``; see :class:`WSGIHandler`) and the
+    TLS arguments of :class:`~gserve.server.StreamServer`.
+    """
+
+    handler_class: type[WSGIHandler] = WSGIHandler
+    log_format: str = DEFAULT_LOG_FORMAT
+    max_request_line: int = 8192
+    max_header_size: int = 65536
+    max_header_count: int = 100
+    max_body_size: int | None = None
+
+    def __init__(self, listener: Any, application: Callable[..., Any] | None = None,
+                 backlog: int | None = None, spawn: Any = "default", log: Any = "default",
+                 error_log: Any = "default", handler_class: type[WSGIHandler] | None = None,
+                 environ: dict[str, Any] | None = None, **options: Any) -> None:
+        settings = {name: options.pop(name) for name in _SERVER_OPTIONS if name in options}
+        StreamServer.__init__(self, listener, backlog=backlog, spawn=spawn, **options)
+        if application is not None and not callable(application):
+            raise TypeError(f"application must be callable, not {type(application).__name__}")
+        self.application = application
+        self.log = sys.stderr if log == "default" else log
+        self.error_log = sys.stderr if error_log == "default" else error_log
+        if handler_class is not None:
+            self.handler_class = handler_class
+        if environ is not None and not isinstance(environ, dict):
+            raise TypeError(f"environ must be a dict, not {type(environ).__name__}")
+        self.environ = environ
+        self._idle: set[WSGIHandler] = set()
+        self._base_environ: dict[str, Any] | None = None
+        for name in ("max_request_line", "max_header_size", "max_header_count"):
+            if name in settings:
+                setattr(self, name, settings.pop(name))
+        if "max_body_size" in settings:
+            self.max_body_size = settings.pop("max_body_size")
+        self.make_parser()   # checks the limits now rather than at the first request
+        timeouts = {}
+        for name, value in settings.items():   # the timeouts
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float)) or value < 0):
+                raise ValueError(f"{name} must be None or a number of seconds >= 0, "
+                                 f"not {value!r}")
+            timeouts[name] = value
+        if timeouts:
+            self.handler_class = type(self.handler_class.__name__, (self.handler_class,),
+                                      timeouts)
+
+    def make_parser(self) -> RequestParser:
+        """A request parser with the server's limits."""
+        return RequestParser(max_request_line=self.max_request_line,
+                             max_header_size=self.max_header_size,
+                             max_header_count=self.max_header_count,
+                             max_body_size=self.max_body_size)
+
+    def get_environ(self) -> dict[str, Any]:
+        """The keys every request's environ starts with."""
+        base = self._base_environ
+        if base is None:
+            host = self.server_host or ""
+            base = self._base_environ = _wsgi.base_environ(
+                host, self.server_port, "https" if self.ssl_enabled else "http",
+                self.error_log if self.error_log is not None else sys.stderr, self.environ)
+        return base
+
+    def handle(self, sock: Any, address: Any) -> None:
+        """Serve one connection with :attr:`handler_class`."""
+        if self.application is None:
+            raise RuntimeError("this WSGIServer has no application")
+        self.handler_class(sock, address, self).handle()
+
+    def close_idle(self) -> None:
+        """Close the connections waiting for their next request."""
+        for handler in list(self._idle):
+            handler.socket.close()
