@@ -456,13 +456,19 @@ def test_write_callable_and_iterator_close(serve):
     assert closed == [True]
 
 
-def test_head_and_small_body_leave_in_one_send(serve):
-    server = serve(hello)
+@pytest.mark.parametrize("headers", [[], [("Content-Length", "13")]])
+def test_head_and_small_body_leave_in_one_send(serve, headers):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")] + headers)
+        return [b"Hello, World!"]
+
+    server = serve(app)
     sock = connect(server)
     sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     time.sleep(0.1)
     first = sock.recv(65536)
     assert first.endswith(b"\r\n\r\nHello, World!")
+    assert first.count(b"Content-Length: 13\r\n") == 1
     sock.close()
 
 
@@ -549,6 +555,7 @@ def test_start_response_twice_without_exc_info_is_an_error(serve):
     (b"200 OK", [], "must be a str"),
     ("200 OK", [("X-Num", 5)], "must be str"),
     ("200 OK", [("Transfer-Encoding", "chunked")], "Transfer-Encoding"),
+    ("200 OK", [("Content-Length", "-1")], "Content-Length"),
 ])
 def test_bad_start_response_arguments_give_500(serve, status, headers, words):
     def app(environ, start_response):

@@ -227,6 +227,7 @@ class WSGIHandler:
         self.time_start = 0.0
         self.time_finish = 0.0
         self._content_length: int | None = None
+        self._has_date = self._has_server = False
         self._chunked = False
         self._no_body = False
         self._continue_sent = False
@@ -473,9 +474,31 @@ class WSGIHandler:
             raise AssertionError("start_response was already called (give exc_info to replace "
                                  "the response)")
         code = _wsgi.check_start_response(status, headers)
+        content_length = None
+        has_date = has_server = close = False
+        for name, value in headers:
+            lower = name.lower()
+            if lower == "content-length":
+                if not value.isdigit() or not value.isascii():
+                    raise ValueError(f"Content-Length {value!r} is not a number")
+                content_length = int(value)
+            elif lower == "date":
+                has_date = True
+            elif lower == "server":
+                has_server = True
+            elif lower == "connection" and "close" in value.lower():
+                close = True
+            elif lower == "transfer-encoding":
+                raise ValueError("the server does the transfer coding: the application must "
+                                 "not set Transfer-Encoding")
         self.status = status
         self.code = code
         self.response_headers = headers
+        self._content_length = content_length
+        self._has_date = has_date
+        self._has_server = has_server
+        if close:
+            self.close_connection = True
         return self.write
 
     def _make_head(self) -> bytes:
@@ -486,29 +509,11 @@ class WSGIHandler:
         self._no_body = (request.method == "HEAD" or code in _NO_BODY_STATUS
                          or code < 200)
         content_length = self._content_length
-        has_date = has_server = False
-        for name, value in headers:
-            lower = name.lower()
-            if lower == "content-length":
-                try:
-                    content_length = int(value)
-                except ValueError:
-                    raise ValueError(f"Content-Length {value!r} is not a number") from None
-            elif lower == "date":
-                has_date = True
-            elif lower == "server":
-                has_server = True
-            elif lower == "connection" and "close" in value.lower():
-                self.close_connection = True
-            elif lower == "transfer-encoding":
-                raise ValueError("the server does the transfer coding: the application must "
-                                 "not set Transfer-Encoding")
-        self._content_length = content_length
         lines = [f"HTTP/1.1 {self.status}\r\n"]
         lines.extend(f"{name}: {value}\r\n" for name, value in headers)
-        if not has_date:
+        if not self._has_date:
             lines.append(f"Date: {_wsgi.http_date()}\r\n")
-        if not has_server:
+        if not self._has_server:
             lines.append(f"Server: {_wsgi.SERVER_SOFTWARE}\r\n")
         if content_length is None and not self._no_body and code >= 200:
             if request.version_info >= (1, 1):
