@@ -4,7 +4,7 @@
     nox -s tests-gcore              one layer's tests (tests-<package>)
     nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
     nox -s integration | lint | build
-    nox -s pure                     ghub's, gsync's and gnet's tests on pure-Python builds of them
+    nox -s pure                     the compiled layers' tests on pure-Python builds of them
     nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
     nox --force-python 3.12         the sessions on another interpreter
 

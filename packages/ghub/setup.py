@@ -23,7 +23,7 @@ layer is bound to the C layout of the layers it cimports: install it with
 the versions it was built against.
 
 Everything below the three settings (PACKAGE, COMPILED, NEEDS) is the same in
-every compiled Python layer's setup.py (ghub, gsync, gnet): an sdist must build on
+every compiled Python layer's setup.py (ghub, gsync, gnet, gserve): an sdist must build on
 its own, so it cannot import a helper from elsewhere in the repository. Keep
 the copies identical.
 """

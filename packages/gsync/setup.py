@@ -24,7 +24,7 @@ layers it cimports: install it with the versions it was built against (a
 compiled gsync needs a compiled ghub).
 
 Everything below the three settings (PACKAGE, COMPILED, NEEDS) is the same in
-every compiled Python layer's setup.py (ghub, gsync, gnet): an sdist must build on
+every compiled Python layer's setup.py (ghub, gsync, gnet, gserve): an sdist must build on
 its own, so it cannot import a helper from elsewhere in the repository. Keep
 the copies identical.
 """

@@ -25,8 +25,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "gnet" / "tests"))
 
-import ghub  # noqa: E402
 from tlscerts import Certificates  # noqa: E402
+
+import ghub  # noqa: E402
 
 JOIN = 10.0   # seconds a server thread gets to stop
 
