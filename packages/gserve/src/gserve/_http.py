@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """HTTP/1.1 request parsing with no I/O: bytes in, request heads and body bytes out.
 
 How it works
@@ -71,7 +72,9 @@ that data, and the next call raises.
 
 Compiled builds: Cython compiles this file, with ``_http.pxd`` beside it
 declaring its C types; the pure-Python build runs it as it is, with the same
-behaviour.
+behaviour. (The ``annotation_typing=False`` directive on the first line keeps
+Cython from reading the annotations as C types: it would turn ``10.0`` into
+``10`` for an ``int`` parameter. The ``.pxd`` says what is typed.)
 """
 
 from __future__ import annotations
@@ -140,6 +143,12 @@ _SPECIAL = {
     "expect": _EXPECT,
     "upgrade": _UPGRADE,
 }
+# The kind of a header name as sent (0: none of the above), so that the common
+# names are not lower-cased for every request. Bounded (names up to 32
+# characters, 512 of them): past that, names are lower-cased as if there were
+# no cache.
+_KINDS: dict[str, int] = {}
+_MAX_KINDS = 512
 
 
 class ProtocolError(Exception):
@@ -157,11 +166,12 @@ class ProtocolError(Exception):
     reason: str
 
     def __init__(self, status: int, message: str) -> None:
-        reason = _REASONS.get(status) if type(status) is int else None
+        reason = _REASONS.get(status) if isinstance(status, int) else None
         if reason is None:
             raise ValueError(
                 f"ProtocolError status must be one of {sorted(_REASONS)}, not {status!r}"
             )
+        status = int(status)   # an HTTPStatus is fine too
         super().__init__(status, message)
         self.status = status
         self.reason = reason
@@ -363,13 +373,10 @@ class RequestParser:
         match = _REQUEST_LINE.fullmatch(text, 0, hs - 2)
         if match is None:
             self._diagnose(head_end)
-        version = match.group(3)
-        if version == "HTTP/1.1":
-            http11 = True
-        elif version == "HTTP/1.0":
-            http11 = False
-        else:
-            self._diagnose(head_end)
+        method, target, version = match.groups()
+        http11 = version == "HTTP/1.1"
+        if not http11 and version != "HTTP/1.0":
+            self._diagnose(head_end)   # 505
         headers = _HEADER_LINES.findall(text, hs, end + 2)
         count = len(headers)
         if count != text.count("\n", hs, end + 2) or count > self._max_count:
@@ -384,7 +391,13 @@ class RequestParser:
         expect_continue = False
         has_upgrade = False
         for name, value in headers:
-            kind = _SPECIAL.get(name.lower(), 0)
+            cached = _KINDS.get(name)
+            if cached is None:
+                kind = _SPECIAL.get(name.lower(), 0)
+                if len(_KINDS) < _MAX_KINDS and len(name) <= 32:
+                    _KINDS[name] = kind
+            else:
+                kind = cached
             if kind:
                 if kind == _HOST:
                     host += 1
@@ -417,9 +430,10 @@ class RequestParser:
             if not (cl.isdigit() and cl.isascii()):
                 raise self._fail(
                     400, f"Content-Length is not a plain decimal number: {_show(cl)}")
-            if len(cl) > _MAX_CONTENT_LENGTH_DIGITS:
+            digits = cl.lstrip("0") or "0"
+            if len(digits) > _MAX_CONTENT_LENGTH_DIGITS:
                 raise self._fail(413, f"Content-Length {_show(cl)} too large")
-            content_length = int(cl)
+            content_length = int(digits)
             if 0 <= self._max_body < content_length:
                 raise self._fail(
                     413, f"Content-Length {content_length} larger than the limit"
@@ -432,21 +446,27 @@ class RequestParser:
         keep_alive = http11
         upgrade = False
         if conn is not None:
-            close = False
-            ka = False
-            for token in conn.lower().split(","):
-                token = token.strip(" \t")
-                if token == "close":
-                    close = True
-                elif token == "keep-alive":
-                    ka = True
-                elif token == "upgrade":
-                    upgrade = has_upgrade
-            keep_alive = False if close else (http11 or ka)
+            conn = conn.lower()
+            if conn == "keep-alive":
+                keep_alive = True
+            elif conn == "close":
+                keep_alive = False
+            else:
+                close = False
+                ka = False
+                for token in conn.split(","):
+                    token = token.strip(" \t")
+                    if token == "close":
+                        close = True
+                    elif token == "keep-alive":
+                        ka = True
+                    elif token == "upgrade":
+                        upgrade = has_upgrade
+                keep_alive = False if close else (http11 or ka)
 
         request = Request.__new__(Request)
-        request.method = match.group(1)
-        request.target = match.group(2)
+        request.method = method
+        request.target = target
         if http11:
             request.version = "HTTP/1.1"
             request.version_info = _V11
@@ -487,7 +507,27 @@ class RequestParser:
         :raises ValueError: if ``size`` is 0 (``b""`` would read as the end).
         :raises RuntimeError: after ``take_buffer()``.
         """
-        return self._read_body(size)
+        if size == 0:
+            raise ValueError("read_body(size): size must not be 0 (b'' means the end of the body)")
+        state = self._state
+        if state == _HEAD:
+            return b""
+        if state == _BODY:
+            n = len(self._buf)
+            if n == 0:
+                return None
+            k = self._remaining
+            if n < k:
+                k = n
+            if 0 < size < k:
+                k = size
+            self._remaining -= k
+            if self._remaining == 0:
+                self._state = _HEAD
+            return self._take(k)
+        if state >= _FAILED:
+            self._finished()
+        return self._read_chunked(size)
 
     def take_buffer(self) -> bytes:
         """Return every byte not consumed yet, and finish the parser.
@@ -588,30 +628,6 @@ class RequestParser:
                     raise self._fail(431, f"more than {self._max_count} header lines")
                 if _HEADER_FIELD.fullmatch(line) is None:
                     raise self._fail(400, _field_line_problem(line, "header"))
-
-    def _read_body(self, size):
-        """read_body() (compiled: a C method, with ``size`` a C integer)."""
-        if size == 0:
-            raise ValueError("read_body(size): size must not be 0 (b'' means the end of the body)")
-        state = self._state
-        if state == _HEAD:
-            return b""
-        if state == _BODY:
-            n = len(self._buf)
-            if n == 0:
-                return None
-            k = self._remaining
-            if n < k:
-                k = n
-            if 0 < size < k:
-                k = size
-            self._remaining -= k
-            if self._remaining == 0:
-                self._state = _HEAD
-            return self._take(k)
-        if state >= _FAILED:
-            self._finished()
-        return self._read_chunked(size)
 
     def _take(self, k):
         """Cut the first ``k`` bytes of the buffer, as bytes."""
@@ -736,6 +752,7 @@ class RequestParser:
         self._section += lf + 1
         if not line:
             self._state = _HEAD
+            self._reset_head()   # the trailer lines counted are not the next head's
             return True
         self._hcount += 1
         if self._hcount > self._max_count:

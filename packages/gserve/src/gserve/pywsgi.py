@@ -98,8 +98,10 @@ class Input:
 
     ``read(size=-1)``, ``readline(size=-1)``, ``readlines(hint=-1)`` and
     iteration by lines. Chunked bodies arrive decoded. A body cut short by
-    the client raises ``ConnectionError``; a malformed chunked body raises
-    :class:`gserve._http.ProtocolError` (the server answers it with 400).
+    the client raises :class:`ClientDisconnected` (a ``ConnectionError``); a
+    malformed chunked body, or one over the server's ``max_body_size``, raises
+    :class:`gserve._http.ProtocolError` (the server answers with its status,
+    400 or 413, and closes the connection).
     """
 
     __slots__ = ("_handler", "_pending", "_done")
@@ -330,20 +332,22 @@ class WSGIHandler:
         self.parser.feed(data)
 
     def _protocol_error(self, exc: ProtocolError) -> None:
-        self._send_error(exc.status, str(exc))
+        self._send_error(exc.status, str(exc), exc.reason)
 
-    def _send_error(self, code: int, message: str) -> None:
+    def _send_error(self, code: int, message: str, reason: str | None = None) -> None:
         """Answer ``code`` (and close): a plain-text body saying what was wrong."""
         self.close_connection = True
         if self.headers_sent:
             return
-        body = f"{code} {_wsgi.status_reason(code)}: {message}\n".encode("latin-1", "replace")
-        head = (f"HTTP/1.1 {code} {_wsgi.status_reason(code)}\r\n"
+        if reason is None:
+            reason = _wsgi.status_reason(code)
+        body = f"{code} {reason}: {message}\n".encode("latin-1", "replace")
+        head = (f"HTTP/1.1 {code} {reason}\r\n"
                 f"Content-Type: text/plain; charset=latin-1\r\n"
                 f"Content-Length: {len(body)}\r\n"
                 f"Date: {_wsgi.http_date()}\r\nConnection: close\r\n\r\n").encode("latin-1")
         self.headers_sent = True
-        self.status = f"{code} {_wsgi.status_reason(code)}"
+        self.status = f"{code} {reason}"
         self.code = code
         self.response_length = len(body)
         try:
