@@ -267,6 +267,7 @@ class WSGIHandler:
     def read_request(self) -> Any:
         """The next request head, or None when the connection should end (quietly)."""
         parser = self.parser
+        self.request = None
         try:
             request = parser.next_request()
             if request is not None:
@@ -445,8 +446,9 @@ class WSGIHandler:
     def process_result(self) -> None:
         """Send what the application returned (``self.result``), then end the response."""
         result = self.result
-        if (type(result) is list or type(result) is tuple) and len(result) == 1:
-            data = result[0]
+        if type(result) is list or type(result) is tuple:
+            # A sequence: one send, with its length, when it is small (the usual case).
+            data = result[0] if len(result) == 1 else b"".join(result)
             if self._content_length is None and not self.headers_sent and self.status is not None:
                 self._content_length = len(data)
                 self.response_headers.append(("Content-Length", str(len(data))))
