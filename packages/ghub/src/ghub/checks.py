@@ -57,10 +57,7 @@ def seconds(value, what="timeout"):
         if value != value:
             raise ValueError(f"{what} must not be NaN")
         return value
-    try:
-        return _index(value)
-    except TypeError:
-        raise TypeError(f"{what} must be a number, not {type(value).__name__}") from None
+    return _integer(value, what, "a number")
 
 
 def timeout(value, what="timeout"):
@@ -151,10 +148,14 @@ def count(value, what):
     """
     if type(value) is int:
         return value
+    return _integer(value, what, "an integer")
+
+
+def _integer(value, what, expected):
     try:
         return _index(value)
     except TypeError:
-        raise TypeError(f"{what} must be an integer, not {type(value).__name__}") from None
+        raise TypeError(f"{what} must be {expected}, not {type(value).__name__}") from None
 
 
 def function(value, what="function"):

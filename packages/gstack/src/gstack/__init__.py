@@ -1,7 +1,7 @@
 """gstack: cooperative networking on greenlets and libevent 2.1, shaped like gevent 0.13.
 
 This meta-package holds no logic. It depends on the layers (``gcore``,
-``ghub``, ``gsync``, ``gnet``, ``gserve``, ``gmonkey``) and lays out the
+``ghub``, ``gsync``, ``gnet``, ``gmonkey``; ``gserve`` once it is written) and lays out the
 namespace the gevent 0.13 documentation describes, so that a program reads::
 
     import gstack
@@ -11,7 +11,7 @@ namespace the gevent 0.13 documentation describes, so that a program reads::
 
 Each submodule re-exports one layer's module (``gstack.core`` is ``gcore``;
 ``gstack.hub``, ``gstack.greenlet``, ``gstack.timeout``, ``gstack.local`` and
-``gstack.util`` are ``ghub``'s; ``gstack.queue`` will be ``gsync.queue``, ...),
+``gstack.util`` are ``ghub``'s; ``gstack.queue`` is ``gsync.queue``, ...),
 and the top level re-exports the 0.13 top-level names (``spawn``, ``sleep``,
 ``joinall``, ``Timeout``, ...) from the layers that define them.
 """

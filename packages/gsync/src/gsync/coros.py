@@ -40,7 +40,9 @@ from gsync._private import Linkable, short_name
 
 __all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock"]
 
-# The names of ``threading`` that this module implements (for gmonkey).
+# The names of ``threading`` whose interface this module's classes have (the tests hold
+# them to it). gmonkey does not patch these in: ``threading`` runs as it is on gmonkey's
+# ``_thread``, whose locks are this module's Lock and RLock.
 THREADING_NAMES = ("Lock", "RLock", "Semaphore", "BoundedSemaphore")
 
 

@@ -33,7 +33,8 @@ from gsync._private import Linkable, _queue_notifier, short_name
 
 __all__ = ["Event", "AsyncResult"]
 
-# The names of ``threading`` that this module implements (for gmonkey).
+# The names of ``threading`` whose interface this module's classes have (the tests hold
+# them to it; gmonkey does not patch them in: see gsync.coros).
 THREADING_NAMES = ("Event",)
 
 _NONE = object()
