@@ -1,12 +1,13 @@
 # C-level declarations for ghub/lot.py (Cython's pure-Python mode; see hub.pxd).
-# Lot is an extension type; gsync cimports it, so parking and unparking are
-# C calls.
+# Lot is a final extension type (not subclassed: its cpdef methods need no
+# override check); gsync cimports it, so parking and unparking are C calls.
 
 cimport cython
 
 from ghub.hub cimport Waiter, get_hub
 
 
+@cython.final
 cdef class Lot:
     cdef object _links      # a deque of links
     cdef Py_ssize_t _owed
