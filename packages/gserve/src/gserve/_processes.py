@@ -35,6 +35,7 @@ from typing import Any
 
 from ghub import fork, sleep
 from ghub import signal as hub_signal
+from gserve.baseserver import positive_int
 from gsync.event import Event
 
 __all__ = ["serve_in_processes"]
@@ -43,15 +44,6 @@ __all__ = ["serve_in_processes"]
 GRACE = 5.0
 #: A child that dies sooner than this after its start counts as dying young.
 YOUNG = 1.0
-
-
-def _check_processes(processes: Any) -> int:
-    if isinstance(processes, bool) or not hasattr(processes, "__index__"):
-        raise TypeError(f"processes must be a positive integer, not {type(processes).__name__}")
-    processes = processes.__index__()
-    if processes < 1:
-        raise ValueError(f"processes must be a positive integer, not {processes}")
-    return processes
 
 
 def _reserve(server: Any) -> _stdsocket.socket:
@@ -88,7 +80,7 @@ def _child(server: Any, stop_timeout: float | None, inherited: list[Any]) -> Non
 
 def serve_in_processes(server: Any, processes: Any, stop_timeout: float | None) -> None:
     """Serve ``server`` from ``processes`` child processes until stopped (module doc)."""
-    processes = _check_processes(processes)
+    processes = positive_int(processes, "processes")
     if not hasattr(_stdsocket, "SO_REUSEPORT"):
         raise OSError("serving from several processes needs SO_REUSEPORT, which this "
                       "platform lacks")

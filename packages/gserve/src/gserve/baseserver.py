@@ -45,13 +45,22 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ghub import Greenlet, GreenletExit, get_hub, getcurrent, sleep
+from ghub import Greenlet, GreenletExit, checks, get_hub, getcurrent, sleep
 from gnet import socket as _gsocket
-from gsync._private import check_timeout
 from gsync.event import Event
 from gsync.pool import Group, Pool
 
 __all__ = ["BaseServer", "parse_address"]
+
+
+def positive_int(value: Any, what: str) -> int:
+    """``value`` as an int >= 1 (``ghub.checks``' integer rule; a bool is refused)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be a positive integer, not bool")
+    value = checks.count(value, what)
+    if value < 1:
+        raise ValueError(f"{what} must be a positive integer, not {value}")
+    return value
 
 # Accept errors that mean "out of resources for now": back off and retry.
 _BACK_OFF = frozenset(getattr(_errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
@@ -288,7 +297,7 @@ class BaseServer:
         ``timeout`` defaults to :attr:`stop_timeout`. Handlers started by a
         custom ``spawn`` callable are not waited for.
         """
-        timeout = check_timeout(timeout)
+        timeout = checks.timeout(timeout)
         if self._supervisor is not None:   # serve_forever(processes=...) in this process
             self._supervisor()
             return

@@ -63,7 +63,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ghub import GreenletExit
+from ghub import GreenletExit, checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, RequestParser
 from gserve.server import StreamServer
@@ -193,6 +193,22 @@ class Input:
         return line
 
 
+class _NoBody(Input):
+    """``wsgi.input`` of a request without a body: reads give ``b""`` (one shared object)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._done = True
+
+    def _more(self, size: int) -> bytes:
+        return b""
+
+
+_NO_BODY = _NoBody()
+
+
 class WSGIHandler:
     """Serves the requests of one connection (see the module documentation)."""
 
@@ -241,7 +257,7 @@ class WSGIHandler:
         """Serve requests until the connection closes or must close."""
         try:
             sock = self.socket
-            if sock.family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
+            if self.server.family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
                 sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
             while True:
                 request = self.read_request()
@@ -274,7 +290,7 @@ class WSGIHandler:
                 return request
             server = self.server
             if not parser.buffered:
-                if server.closed:
+                if server._closed:
                     return None
                 self._settimeout(self.keepalive_timeout)
                 idle = server._idle
@@ -366,7 +382,7 @@ class WSGIHandler:
         self._reset()
         self.request = request
         self.time_start = time.time()
-        if not request.keep_alive or self.server.closed:
+        if not request.keep_alive or self.server._closed:
             self.close_connection = True
         self.environ = self.get_environ()
         try:
@@ -432,7 +448,7 @@ class WSGIHandler:
         environ = _wsgi.request_environ(self.server.get_environ(), request.method,
                                         request.target, request.version, request.headers,
                                         remote_addr, remote_port)
-        environ["wsgi.input"] = Input(self)
+        environ["wsgi.input"] = Input(self) if not self.parser.body_complete else _NO_BODY
         environ["wsgi.input_terminated"] = True
         environ["gserve.socket"] = self.socket
         environ["gserve.take_buffer"] = self.parser.take_buffer
@@ -527,7 +543,7 @@ class WSGIHandler:
                 lines.append("Transfer-Encoding: chunked\r\n")
             else:
                 self.close_connection = True
-        if self.server.closed:
+        if self.server._closed:
             self.close_connection = True   # stopping: this is the connection's last response
         if code == 101:
             pass
@@ -696,13 +712,7 @@ class WSGIServer(StreamServer):
         if "max_body_size" in settings:
             self.max_body_size = settings.pop("max_body_size")
         self.make_parser()   # checks the limits now rather than at the first request
-        timeouts = {}
-        for name, value in settings.items():   # the timeouts
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, (int, float)) or value < 0):
-                raise ValueError(f"{name} must be None or a number of seconds >= 0, "
-                                 f"not {value!r}")
-            timeouts[name] = value
+        timeouts = {name: checks.timeout(value, name) for name, value in settings.items()}
         if timeouts:
             self.handler_class = type(self.handler_class.__name__, (self.handler_class,),
                                       timeouts)

@@ -35,7 +35,7 @@ from typing import Any
 
 from gnet import socket as _gsocket
 from gnet import ssl as _gssl
-from gserve.baseserver import BaseServer
+from gserve.baseserver import BaseServer, positive_int
 
 __all__ = ["StreamServer", "DatagramServer"]
 
@@ -50,15 +50,6 @@ _SSL_ARGS = frozenset({
     "ssl_context", "keyfile", "certfile", "server_side", "cert_reqs", "ssl_version",
     "ca_certs", "do_handshake_on_connect", "suppress_ragged_eofs", "ciphers",
 })
-
-
-def _check_positive(value: Any, name: str) -> Any:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be a positive integer, not {type(value).__name__}")
-    value = value.__index__()
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, not {value}")
-    return value
 
 
 def make_ssl_context(ssl_args: dict[str, Any]) -> tuple[_stdssl.SSLContext, dict[str, Any]]:
@@ -128,7 +119,7 @@ class StreamServer(BaseServer):
             if self.socket is not None:
                 raise ValueError("backlog applies when the server binds its address; "
                                  "this listener is already a socket")
-            self.backlog = _check_positive(backlog, "backlog")
+            self.backlog = positive_int(backlog, "backlog")
         self.ssl_context: _stdssl.SSLContext | None = None
         self._ssl_options: dict[str, Any] = {}
         if ssl_args:
