@@ -36,7 +36,8 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "gserve"
-COMPILED = ["gserve._http"]   # each has a .pxd beside its .py
+# _http has a .pxd beside it; _wsgi and pywsgi compile as they are (their classes stay Python).
+COMPILED = ["gserve._http", "gserve._wsgi", "gserve.pywsgi"]
 NEEDS = []   # the packages whose .pxd files they cimport (none: the parser stands alone)
 HERE = Path(__file__).resolve().parent
 

@@ -991,3 +991,90 @@ def test_a_socket_collected_without_close_unregisters_its_events():
         gc.collect()
     assert not event.pending
     b.close()
+
+
+# -- a drained stream socket waits for the next edge instead of calling recv ---------------
+
+
+def test_recv_after_a_short_read_gets_what_comes_next(tcp_pair):
+    a, b = tcp_pair
+    a.settimeout(5)
+    for round_ in range(20):
+        b.sendall(b"x%d" % round_)
+        assert a.recv(100) == b"x%d" % round_   # a short read: the socket is drained
+
+    def later():
+        ghub.sleep(0.02)
+        b.sendall(b"late")
+
+    g = ghub.spawn(later)
+    assert a.recv(100) == b"late"   # waited for the edge, then read
+    g.join()
+
+
+def test_data_that_came_while_the_reader_was_busy_is_not_missed(tcp_pair):
+    a, b = tcp_pair
+    a.settimeout(5)
+    b.sendall(b"first")
+    assert a.recv(100) == b"first"
+    ghub.spawn(b.sendall, b"second")
+    ghub.sleep(0.05)   # the hub sees the edge while nobody waits to read
+    assert a.recv(100) == b"second"
+
+
+def test_timeout_after_a_short_read(tcp_pair):
+    a, b = tcp_pair
+    b.sendall(b"one")
+    a.settimeout(5)
+    assert a.recv(100) == b"one"
+    a.settimeout(0.05)
+    with pytest.raises(socket.timeout):
+        a.recv(100)
+    b.sendall(b"two")
+    assert a.recv(100) == b"two"
+
+
+def test_shutdown_after_a_short_read_ends_the_stream(tcp_pair):
+    a, b = tcp_pair
+    a.settimeout(5)
+    b.sendall(b"data")
+    assert a.recv(100) == b"data"
+    b.shutdown(socket.SHUT_WR)
+    assert a.recv(100) == b""
+    assert a.recv(100) == b""
+
+
+def test_datagrams_queued_behind_a_short_read_are_read_at_once():
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        a.bind(("127.0.0.1", 0))
+        a.settimeout(5)
+        b.sendto(b"d0", a.getsockname())
+        assert a.recv(100) == b"d0"   # makes the read event
+        for i in range(1, 4):
+            b.sendto(b"d%d" % i, a.getsockname())
+        ghub.sleep(0.02)
+        a.settimeout(0.5)
+        assert [a.recv(100) for _ in range(3)] == [b"d1", b"d2", b"d3"]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_data_and_end_of_stream_in_one_go_after_a_short_read(tcp_pair):
+    # The end of the stream can arrive with the last data, in the one readiness
+    # edge that the data made: a recv after a short read must still see it (a
+    # socket that waited for another edge there would hang).
+    a, b = tcp_pair
+    a.settimeout(5)
+    b.sendall(b"one")
+    assert a.recv(100) == b"one"
+
+    def last_words():
+        b.sendall(b"two")
+        b.shutdown(socket.SHUT_WR)
+
+    ghub.spawn(last_words)
+    assert a.recv(100) == b"two"
+    assert a.recv(100) == b""

@@ -72,9 +72,22 @@ def parent(tmp_path):
     yield start
     for proc in procs:
         if proc.poll() is None:
-            proc.kill()
+            proc.terminate()   # SIGTERM: the parent stops its children
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         proc.wait(10)
         proc.stdout.close()
+
+
+def alive(pid):
+    """True while ``pid`` runs (a zombie that its new parent has not reaped yet is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def pids_seen(port, tries=60, lost_ok=False):
@@ -121,6 +134,18 @@ def test_sigterm_stops_all_gracefully(parent):
             os.kill(pid, 0)
     with pytest.raises(ConnectionRefusedError):
         ask(port)
+
+
+def test_children_stop_when_the_parent_is_killed(parent):
+    proc, port = parent(2)
+    children = pids_seen(port)
+    proc.kill()   # SIGKILL: no chance to stop them
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    for pid in children:
+        while alive(pid):
+            assert time.monotonic() < deadline, f"child {pid} outlived its parent"
+            time.sleep(0.05)
 
 
 def test_processes_argument_is_checked():

@@ -20,7 +20,8 @@ every child gets ``SIGTERM``, which makes it ``stop(stop_timeout)`` (stop
 accepting, let running handlers finish, then kill them) and exit; a child
 still alive ``stop_timeout + grace`` seconds later is killed. Children
 ignore ``SIGINT`` (a Ctrl-C reaches the whole process group; the parent
-decides).
+decides), and a child whose parent died without stopping it (``SIGKILL``)
+stops by itself within a second.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import time
 import traceback
 from typing import Any
 
-from ghub import fork, sleep
+from ghub import fork, sleep, spawn
 from ghub import signal as hub_signal
 from gserve.baseserver import positive_int
 from gsync.event import Event
@@ -44,6 +45,8 @@ __all__ = ["serve_in_processes"]
 GRACE = 5.0
 #: A child that dies sooner than this after its start counts as dying young.
 YOUNG = 1.0
+#: How often (seconds) a child checks that its parent is still there.
+ORPHAN_CHECK = 1.0
 
 
 def _reserve(server: Any) -> _stdsocket.socket:
@@ -66,6 +69,7 @@ def _child(server: Any, stop_timeout: float | None, inherited: list[Any]) -> Non
             watcher.cancel()
         _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
         hub_signal(_signal.SIGTERM, server.stop, stop_timeout)
+        spawn(_stop_when_orphaned, server, os.getppid(), stop_timeout)
         server.serve_forever(stop_timeout)
     except BaseException:
         traceback.print_exc()
@@ -76,6 +80,15 @@ def _child(server: Any, stop_timeout: float | None, inherited: list[Any]) -> Non
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _stop_when_orphaned(server: Any, parent: int, stop_timeout: float | None) -> None:
+    # A parent killed without a chance to stop its children (SIGKILL) must not
+    # leave them serving: each one stops once it is somebody else's child.
+    while os.getppid() == parent and not server.closed:
+        sleep(ORPHAN_CHECK)
+    if not server.closed:
+        server.stop(stop_timeout)
 
 
 def serve_in_processes(server: Any, processes: Any, stop_timeout: float | None) -> None:

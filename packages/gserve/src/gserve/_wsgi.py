@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The WSGI pieces every gserve WSGI server shares: the environ, and checking a response.
 
 How it works

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """A pure-Python HTTP/1.1 WSGI server (PEP 3333) on :class:`~gserve.server.StreamServer`.
 
 How it works
