@@ -843,6 +843,17 @@ cdef class http:
         return len(self._connections)
 
     @property
+    def pending_output(self):
+        """Bytes of replies not written to the clients yet (in every connection)."""
+        cdef http_connection conn
+        cdef size_t total = 0
+        for conn in self._connections.values():
+            if conn._evcon != NULL:
+                total += evbuffer_get_length(bufferevent_get_output(
+                    evhttp_connection_get_bufferevent(conn._evcon)))
+        return total
+
+    @property
     def held_requests(self):
         """The requests handed to ``handle`` and not finished yet."""
         cdef void *request = self._live
