@@ -4,10 +4,9 @@
 Usage: check_layers.py [REPO_ROOT]   (default: the current directory)
 Exit 0 when the layering holds, 1 with one line per offending import otherwise.
 
-This is the project's copy of the shared check. It finds the packages through
-tools/packages.py, so it also reports a package that the ALLOWED table does not
-know, and a declared dependency ([project] dependencies) on a layer above or
-beside the declaring one.
+It finds the packages through tools/packages.py, so it also reports a package
+that the ALLOWED table does not know, and a declared dependency ([project]
+dependencies) on a layer above or beside the declaring one.
 """
 import ast
 import re
@@ -65,7 +64,8 @@ def main():
         if name not in ALLOWED:
             problems.append(
                 f"{package.path.relative_to(root)}: package {name} is not a layer of the"
-                " architecture (add it to ALLOWED in tools/check_layers.py and DESIGN.md)"
+                " architecture (add it to ALLOWED in tools/check_layers.py and to the"
+                " README's table of layers)"
             )
             continue
         for dep in package.local_deps:

@@ -213,8 +213,9 @@ def source_files(package: Package) -> list[Path]:
 def source_hash(name: str, packages: dict[str, Package] | None = None) -> str:
     """A digest of ``name``'s sources and of the sources of every package under it.
 
-    The packages under it count because a layer may one day ``cimport`` the
-    ``.pxd`` files of a lower one, so its wheel depends on theirs.
+    The packages under it count because a compiled layer ``cimport``s the
+    ``.pxd`` files of lower ones (gsync those of ghub and gcore, ghub gcore's),
+    so its wheel depends on theirs.
     """
     if packages is None:
         packages = discover()

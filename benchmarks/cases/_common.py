@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +36,7 @@ import time
 
 __all__ = [
     "GSTACK_MODULES", "main", "pin_to_cpu", "cpu_pair", "raise_nofile", "rss_bytes",
-    "start_child", "stop_child", "now",
+    "start_child", "stop_child", "now", "compile_c", "require_program", "process_cpu_seconds",
 ]
 
 # The distributions of the gstack monorepo: an ImportError about one of them
@@ -50,6 +52,16 @@ def rss_bytes():
     """The resident set size of this process, in bytes (from /proc/self/statm)."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * _PAGE
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid):
+    """The CPU time (user + system, all threads) process ``pid`` has used, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def cpu_pair():
@@ -104,6 +116,35 @@ def stop_child(proc):
             proc.wait()
     proc.stdin.close()
     proc.stdout.close()
+
+
+def require_program(name, package, case):
+    """The path of the external program ``name``, or a RuntimeError saying what to install."""
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{case} needs {name!r}, which is not on PATH: install it "
+                           f"(Debian/Ubuntu: apt-get install {package})")
+    return path
+
+
+def compile_c(source, directory, case):
+    """Compile the C file ``source`` with ``$CC`` (default ``cc``) ``-O2`` into ``directory``.
+
+    Returns the program's path; a missing compiler or a failed build is a
+    RuntimeError that says so (and what to install).
+    """
+    compiler = shlex.split(os.environ.get("CC", "cc"))
+    program = os.path.join(directory, os.path.splitext(os.path.basename(source))[0])
+    try:
+        subprocess.run([*compiler, "-O2", "-o", program, str(source)], check=True,
+                       capture_output=True, text=True)
+    except FileNotFoundError:
+        raise RuntimeError(f"{case} needs a C compiler ({compiler[0]!r} not found: set CC, "
+                           "or install one, Debian/Ubuntu: apt-get install gcc)") from None
+    except subprocess.CalledProcessError as error:
+        raise RuntimeError(f"compiling {os.path.basename(source)} failed:\n"
+                           f"{error.stderr}") from None
+    return program
 
 
 def child_cpu(argv):

@@ -12,13 +12,11 @@ pass it. The code is the same for both columns; its spread shows the noise.
 Figure: round trips per second.
 """
 
-import os
-import shlex
 import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import cpu_pair, main
+from _common import compile_c, cpu_pair, main
 
 UNIT = "k round trips/s"
 BETTER = "higher"
@@ -28,18 +26,9 @@ SOURCE = Path(__file__).with_name("_echo_floor.c")
 
 
 def _measure():
-    compiler = shlex.split(os.environ.get("CC", "cc"))
     server_cpu, client_cpu = cpu_pair()
     with tempfile.TemporaryDirectory() as tmp:
-        program = os.path.join(tmp, "echo_floor")
-        try:
-            subprocess.run([*compiler, "-O2", "-o", program, str(SOURCE)], check=True,
-                           capture_output=True, text=True)
-        except FileNotFoundError:
-            raise RuntimeError(f"tcp_echo_floor needs a C compiler ({compiler[0]!r} not "
-                               "found; set CC)") from None
-        except subprocess.CalledProcessError as error:
-            raise RuntimeError(f"compiling {SOURCE.name} failed:\n{error.stderr}") from None
+        program = compile_c(SOURCE, tmp, "tcp_echo_floor")
         cpus = [str(-1 if cpu is None else cpu) for cpu in (server_cpu, client_cpu)]
         out = subprocess.run([program, str(CONNECTIONS), str(SECONDS), *cpus], check=True,
                              capture_output=True, text=True, timeout=SECONDS + 30)

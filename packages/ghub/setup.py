@@ -36,7 +36,9 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "ghub"
-COMPILED = ["ghub.hub", "ghub.timeout", "ghub.greenlet"]   # each has a .pxd beside its .py
+COMPILED = [   # each has a .pxd beside its .py
+    "ghub.checks", "ghub.hub", "ghub.timeout", "ghub.lot", "ghub.greenlet",
+]
 NEEDS = ["gcore"]   # the packages whose .pxd files they cimport
 HERE = Path(__file__).resolve().parent
 

@@ -14,13 +14,14 @@ it behaves as the ``.py`` does. docs/performance.md says why and what.
 - unset: compiled if Cython and the ``.pxd`` files below are found, else a
   pure-Python wheel, and the build says why.
 
-The compiled modules ``cimport`` the layers below (``gcore._gcore``). Their
-``.pxd`` files are looked for in ``GSTACK_CYTHON_PATH`` (directories holding
-the packages, separated by ``os.pathsep``), then beside this package in a
-monorepo checkout (``../gcore/src``), then in an installed copy (a build
-without isolation, e.g. ``pip install --no-build-isolation``). A compiled
-layer is bound to the C layout of the layers it cimports: install it with
-the versions it was built against.
+gnet's compiled modules are compiled as they are: their ``.pxd`` files
+declare nothing yet and ``cimport`` nothing, so ``NEEDS`` is empty. A module
+that comes to ``cimport`` a layer below names that layer in ``NEEDS``; its
+``.pxd`` files are then looked for in ``GSTACK_CYTHON_PATH`` (directories
+holding the packages, separated by ``os.pathsep``), then beside this package
+in a monorepo checkout (``../<layer>/src``), then in an installed copy (a
+build without isolation, e.g. ``pip install --no-build-isolation``), and the
+compiled layer is bound to the C layout of the layers it cimports.
 
 Everything below the three settings (PACKAGE, COMPILED, NEEDS) is the same in
 every compiled Python layer's setup.py (ghub, gsync, gnet, gserve): an sdist must build on
@@ -37,7 +38,7 @@ from setuptools import setup
 
 PACKAGE = "gnet"
 COMPILED = ["gnet._private", "gnet.socket"]   # each has a .pxd beside its .py
-NEEDS = ["gcore"]   # the packages whose .pxd files they cimport
+NEEDS = []   # the packages whose .pxd files they cimport (none yet)
 HERE = Path(__file__).resolve().parent
 
 

@@ -29,7 +29,6 @@ def test_namespace():
         assert getattr(select, name) is getattr(stdselect, name), name
     assert select.POLLIN == stdselect.POLLIN
     assert selectors.DefaultSelector is selectors.PollSelector
-    assert selectors.GreenSelector is selectors.PollSelector   # its former name
     assert issubclass(selectors.PollSelector, stdselectors.PollSelector)
     assert issubclass(selectors.SelectSelector, stdselectors.SelectSelector)
     assert selectors.EVENT_READ is stdselectors.EVENT_READ

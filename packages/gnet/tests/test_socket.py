@@ -317,22 +317,31 @@ def test_flags_without_msg_dontwait_still_wait(pair):
 
 
 def test_sendall_large_buffer_without_copy(tcp_pair):
+    # sendall sends from the caller's buffer, not from a copy of it: bytes the
+    # caller changes before they were sent go out changed. (With small socket
+    # buffers, most of the 4 MiB is still unsent when the reader changes the tail.)
     client, server = tcp_pair
-    payload = bytearray(os.urandom(4 * 1024 * 1024))
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    size = 4 * 1024 * 1024
+    payload = bytearray(b"a" * size)
     received = []
 
     def reader():
         total = 0
-        while total < len(payload):
+        while total < size:
             chunk = server.recv(1 << 20)
             assert chunk
+            if not received:
+                payload[-(1 << 20):] = b"b" * (1 << 20)   # after the first chunk arrived
             received.append(chunk)
             total += len(chunk)
 
     g = ghub.spawn(reader)
     client.sendall(memoryview(payload))
     g.get()
-    assert b"".join(received) == payload
+    data = b"".join(received)
+    assert len(data) == size and data.endswith(b"b" * (1 << 20))
 
 
 def test_sendall_accepts_non_byte_buffers(pair):
@@ -355,13 +364,31 @@ def test_sendall_accepts_non_byte_buffers(pair):
 
 
 def test_sendall_timeout_bounds_the_whole_call(tcp_pair):
-    client, _server = tcp_pair
-    fill(client)
-    client.settimeout(0.1)
+    # The peer keeps reading, a little every 20 ms, so each wait for room ends
+    # well within the timeout; the timeout bounds the whole call all the same
+    # (at the reader's pace, 16 MiB would take seconds).
+    client, server = tcp_pair
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    received = [0]
+
+    def slow_reader():
+        while True:
+            ghub.sleep(0.02)
+            data = server.recv(1 << 16)
+            if not data:
+                return
+            received[0] += len(data)
+
+    reader = ghub.spawn(slow_reader)
+    client.settimeout(0.3)
     start = time.monotonic()
     with pytest.raises(socket.timeout):
-        client.sendall(b"y" * (1 << 20))
-    assert time.monotonic() - start < 5
+        client.sendall(b"y" * (16 << 20))
+    elapsed = time.monotonic() - start
+    reader.kill()
+    assert received[0] > 0    # the peer did read meanwhile
+    assert elapsed < 2
 
 
 def test_full_duplex_reader_and_writer_do_not_cancel_each_other(tcp_pair):

@@ -10,7 +10,7 @@ import pytest
 import gcore
 import ghub
 from ghub import GreenletExit, Timeout
-from gsync._private import TIMEOUT_MAX
+from ghub.checks import TIMEOUT_MAX
 from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
 
 

@@ -98,49 +98,38 @@ def test_group_spawn_later():
     assert g.dead and h.dead
 
 
-def test_group_spawn_link_exception_reaches_the_spawner():
+def _ok():
+    return 5
+
+
+def _fails():
+    raise ZeroDivisionError
+
+
+@pytest.mark.parametrize("method, function, expected", [
+    ("spawn_link", _ok, ghub.LinkedCompleted),
+    ("spawn_link", _fails, LinkedFailed),
+    ("spawn_link_value", _ok, ghub.LinkedCompleted),
+    ("spawn_link_value", _fails, None),
+    ("spawn_link_exception", _ok, None),
+    ("spawn_link_exception", _fails, LinkedFailed),
+])
+def test_group_spawn_link_methods_link_only_what_they_say(method, function, expected):
+    # Each method links the new greenlet to the spawner for some outcomes only:
+    # the spawner gets exactly the LinkedExited of its link, or nothing.
     group = Group()
     caught = []
 
     def spawner():
         try:
-            group.spawn_link_exception(lambda: 1 / 0)
-            ghub.sleep(1)
-        except LinkedFailed as exc:
-            caught.append(exc)
-
-    ghub.spawn(spawner).join()
-    assert len(caught) == 1
-
-
-def test_group_spawn_link_value_reaches_the_spawner():
-    group = Group()
-    caught = []
-
-    def spawner():
-        try:
-            group.spawn_link_value(lambda: 5)
-            ghub.sleep(1)
-        except ghub.LinkedCompleted as exc:
-            caught.append(exc)
-
-    ghub.spawn(spawner).join()
-    assert len(caught) == 1
-
-
-def test_group_spawn_link():
-    group = Group()
-    caught = []
-
-    def spawner():
-        try:
-            group.spawn_link(lambda: 5)
-            ghub.sleep(1)
+            g = getattr(group, method)(function)
+            ghub.sleep(0.05)
+            caught.append(None)
         except ghub.LinkedExited as exc:
-            caught.append(exc)
+            caught.append((type(exc), exc.source is g))
 
     ghub.spawn(spawner).join()
-    assert len(caught) == 1
+    assert caught == [None if expected is None else (expected, True)]
 
 
 # -- Group: join -------------------------------------------------------------------

@@ -1,12 +1,9 @@
-"""The linkable base (rawlink/unlink/notification order) and the argument checks."""
-
-from fractions import Fraction
+"""The linkable base (rawlink/unlink/notification order)."""
 
 import pytest
 from greenlet import getcurrent
 
 import ghub
-from gsync._private import TIMEOUT_MAX, check_lock_timeout, check_timeout
 from gsync.coros import Semaphore
 from gsync.event import AsyncResult, Event
 
@@ -110,7 +107,9 @@ def test_error_in_a_link_goes_to_handle_error_and_later_links_still_run(monkeypa
     assert len(reported) == 1
     context, exc_type = reported[0]
     assert exc_type is KeyError
-    assert context == (bad, event)
+    # The same context as a Greenlet's failing link: "link <bad> of <event>".
+    assert context.link is bad and context.source is event
+    assert str(context) == f"link {bad!r} of {event!r}"
 
 
 def test_semaphore_links_stop_when_no_permit_is_left():
@@ -158,34 +157,3 @@ def test_unlinking_an_owed_link_keeps_the_count_right():
     event.rawlink(c)  # linked after clear(): not owed
     ghub.sleep(0)
     assert calls == ["b"]
-
-
-def test_check_timeout():
-    assert check_timeout(None) is None
-    assert check_timeout(0) == 0
-    assert check_timeout(1.5) == 1.5
-    with pytest.raises(ValueError):
-        check_timeout(-1)
-    with pytest.raises(ValueError):
-        check_timeout(float("nan"))
-    with pytest.raises(TypeError):
-        check_timeout("1")
-    with pytest.raises(TypeError):
-        check_timeout(object())
-    assert check_timeout(Fraction(1, 2)) == 0.5
-
-
-def test_check_lock_timeout_follows_threading():
-    assert check_lock_timeout(True, None) is None
-    assert check_lock_timeout(True, -1) is None
-    assert check_lock_timeout(False, -1) is None
-    assert check_lock_timeout(True, 2) == 2
-    assert check_lock_timeout(True, TIMEOUT_MAX) == TIMEOUT_MAX
-    with pytest.raises(ValueError):
-        check_lock_timeout(False, 1)
-    with pytest.raises(ValueError):
-        check_lock_timeout(True, -100)
-    with pytest.raises(OverflowError):
-        check_lock_timeout(True, 1e100)
-    with pytest.raises(OverflowError):
-        check_lock_timeout(True, TIMEOUT_MAX + 1)

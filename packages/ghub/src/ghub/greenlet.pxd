@@ -4,6 +4,9 @@
 # its methods and the module's functions run as C, and the module's
 # constants are C variables.
 
+from ghub cimport checks
+from ghub.lot cimport Lot
+
 cdef object _greenlet_dead
 cdef object _greenlet_throw
 cdef object _NOT_DONE

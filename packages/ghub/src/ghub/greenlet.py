@@ -33,14 +33,15 @@ as it is, with the same behaviour.
 from __future__ import annotations
 
 import sys
-from collections import deque
 from contextvars import copy_context
 from reprlib import recursive_repr
 from types import MappingProxyType
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from ghub.hub import Waiter, _as_exception, _check_exception, _check_timeout, get_hub
+from ghub import checks
+from ghub.hub import Waiter, _as_exception, get_hub
+from ghub.lot import Lot
 from ghub.timeout import Timeout
 
 __all__ = [
@@ -194,8 +195,7 @@ class Greenlet(greenlet):
     def __init__(self, run=None, *args, **kwargs):
         greenlet.__init__(self, None, get_hub())
         if run is not None:
-            if not callable(run):
-                raise TypeError(f"run must be callable, not {type(run).__name__}")
+            checks.function(run, "run")
             self._run = run
         self.args = args
         self.kwargs = kwargs
@@ -260,9 +260,7 @@ class Greenlet(greenlet):
         ``TypeError``/``ValueError`` for a bad ``seconds``.
         """
         if self._start_event is None:
-            seconds = _check_timeout(seconds)
-            if seconds is None:
-                raise TypeError("seconds must be a number, not None")
+            seconds = checks.delay(seconds)
             self._start_event = self.parent.loop._start_timer(seconds, self.switch, ())
 
     @classmethod
@@ -275,9 +273,7 @@ class Greenlet(greenlet):
     @classmethod
     def spawn_later(cls, seconds, *args, **kwargs):
         """Return a new ``cls(*args, **kwargs)`` scheduled to start ``seconds`` later."""
-        seconds = _check_timeout(seconds)
-        if seconds is None:
-            raise TypeError("seconds must be a number, not None")
+        seconds = checks.delay(seconds)
         g = cls(*args, **kwargs)
         g.start_later(seconds)
         return g
@@ -399,9 +395,8 @@ class Greenlet(greenlet):
         ``GreenletExit``, which is reported as its failure. Returns None and
         does not raise (but ``TypeError``/``ValueError`` for bad arguments).
         """
-        _check_exception(exception)
-        if timeout is not None:
-            timeout = _check_timeout(timeout)
+        checks.exception(exception)
+        timeout = checks.timeout(timeout)
         if self._exception is not _NOT_DONE or _greenlet_dead(self):
             return
         if not self:
@@ -423,23 +418,7 @@ class Greenlet(greenlet):
 
         Blocking. ``TypeError``/``ValueError`` for a bad ``timeout``.
         """
-        if timeout is not None:
-            self._wait(_check_timeout(timeout))
-            return
-        if self._exception is not _NOT_DONE:
-            return
-        # _wait(None), inlined: the common case.
-        switch = getcurrent().switch
-        self._add_link(switch)
-        try:
-            self.parent.switch()
-        finally:
-            links = self._links
-            if links:
-                try:
-                    links.remove(switch)
-                except ValueError:
-                    pass
+        self._wait(checks.timeout(timeout))
 
     def get(self, block=True, timeout=None):
         """Return the greenlet's result or raise the exception it died of.
@@ -448,8 +427,7 @@ class Greenlet(greenlet):
         once; otherwise wait, at most ``timeout`` seconds, after which the
         :class:`Timeout` is raised.
         """
-        if timeout is not None:
-            timeout = _check_timeout(timeout)
+        timeout = checks.timeout(timeout)
         if self._exception is _NOT_DONE:
             if not block:
                 raise Timeout()
@@ -464,42 +442,20 @@ class Greenlet(greenlet):
         """Block until ready; return the expired Timeout if ``timeout`` passed first."""
         if self._exception is not _NOT_DONE:
             return None
-        switch = getcurrent().switch
-        self._add_link(switch)
-        try:
-            if timeout is None:
-                self.parent.switch()
-                return None
-            t = Timeout.start_new(timeout)
-            try:
-                self.parent.switch()
-            except Timeout as exc:
-                if exc is not t:
-                    raise
-                return t
-            finally:
-                t.cancel()
-        finally:
-            self._remove_link(switch)
-        return None
+        links = self._links
+        if links is None:
+            links = self._links = Lot()
+        return links.park(timeout)
 
     # -- links ---------------------------------------------------------------
 
     def _add_link(self, link):
         links = self._links
         if links is None:
-            links = self._links = deque()
-        links.append(link)
+            links = self._links = Lot()
+        links.add(link)
         if self._exception is not _NOT_DONE and self._notifier is None:
             self._notifier = self.parent.loop._run_callback(self._notify_links, ())
-
-    def _remove_link(self, link):
-        links = self._links
-        if links:
-            try:
-                links.remove(link)
-            except ValueError:
-                pass
 
     def rawlink(self, callback):
         """Call ``callback(self)`` in the hub once the greenlet is dead.
@@ -508,8 +464,7 @@ class Greenlet(greenlet):
         ``callback`` runs in the hub and must not block. ``TypeError`` if it
         is not callable.
         """
-        if not callable(callback):
-            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        checks.function(callback, "callback")
         self._add_link(callback)
 
     def link(self, receiver=None, _wrap=None):
@@ -550,42 +505,23 @@ class Greenlet(greenlet):
         if receiver is None:
             receiver = getcurrent()
         links = self._links
-        if not links:
-            return
-        kept = [link for link in links if not _same_receiver(link, receiver)]
-        if len(kept) != len(links):
-            links.clear()
-            links.extend(kept)
+        if links:
+            for link in links:
+                if _same_receiver(link, receiver):
+                    links.remove(link)
 
     def _notify_links(self):
         hub = self.parent
         links = self._links
         try:
             while links:
-                link = links.popleft()
-                try:
-                    link(self)
-                except BaseException:
-                    hub.handle_error(_LinkContext(link, self), *sys.exc_info())
+                links.unpark(self)
                 if hub._stopping:
                     return
         finally:
             self._notifier = None
             if not links:
                 self._drop_call()
-
-
-class _LinkContext:
-    """Names a failing link in the hub's error report."""
-
-    __slots__ = ("link", "source")
-
-    def __init__(self, link, source):
-        self.link = link
-        self.source = source
-
-    def __str__(self):
-        return f"link {self.link!r} of {self.source!r}"
 
 
 def _short_repr(value):
@@ -609,18 +545,13 @@ def _kill(target, exception, waiter):
         waiter.switch(None)
 
 
-def _check_function(function):
-    if not callable(function):
-        raise TypeError(f"function must be callable, not {type(function).__name__}")
-
-
 def spawn(function, *args, **kwargs):
     """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` and start it.
 
     ``TypeError`` at once if ``function`` is not callable.
     """
     if function is None:
-        _check_function(function)
+        checks.function(function)
     g = Greenlet(function, *args, **kwargs)
     g._start_event = g.parent.loop._run_callback(g.switch, ())   # g.start(), inlined
     return g
@@ -628,25 +559,25 @@ def spawn(function, *args, **kwargs):
 
 def spawn_later(seconds, function, *args, **kwargs):
     """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` ``seconds`` from now."""
-    _check_function(function)
+    checks.function(function)
     return Greenlet.spawn_later(seconds, function, *args, **kwargs)
 
 
 def spawn_link(function, *args, **kwargs):
     """``spawn()``, then link the new greenlet to the current one (see :meth:`Greenlet.link`)."""
-    _check_function(function)
+    checks.function(function)
     return Greenlet.spawn_link(function, *args, **kwargs)
 
 
 def spawn_link_value(function, *args, **kwargs):
     """``spawn()``, then ``link_value()`` the new greenlet to the current one."""
-    _check_function(function)
+    checks.function(function)
     return Greenlet.spawn_link_value(function, *args, **kwargs)
 
 
 def spawn_link_exception(function, *args, **kwargs):
     """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
-    _check_function(function)
+    checks.function(function)
     return Greenlet.spawn_link_exception(function, *args, **kwargs)
 
 
@@ -677,7 +608,7 @@ def joinall(greenlets, timeout=None, raise_error=False):
     ``greenlets`` are Greenlets, or objects with the same ``ready()``,
     ``successful()``, ``exception``, ``rawlink()`` and ``unlink()``.
     """
-    timeout = _check_timeout(timeout)
+    timeout = checks.timeout(timeout)
     greenlets = list(greenlets)
     if raise_error:
         for g in greenlets:
@@ -686,21 +617,13 @@ def joinall(greenlets, timeout=None, raise_error=False):
     pending = [g for g in greenlets if not g.ready()]
     if not pending:
         return
-    t = None if timeout is None else Timeout.start_new(timeout)
-    try:
+    with Timeout(timeout, False):   # silent: joinall() returns when it passes
         if raise_error or not all(type(g) is Greenlet for g in pending):
             _join_linked(pending, raise_error)
         else:
             # Join one after the other: most are finished by the time we get to them.
             for g in pending:
-                if g._exception is _NOT_DONE:
-                    g._wait(None)
-    except Timeout as exc:
-        if exc is not t:
-            raise
-    finally:
-        if t is not None:
-            t.cancel()
+                g._wait(None)
 
 
 def _join_linked(pending, raise_error):
@@ -736,8 +659,8 @@ def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
     (then return silently); the ones that never ran are ended at once
     (see :meth:`Greenlet.kill`). Returns None.
     """
-    _check_exception(exception)
-    timeout = _check_timeout(timeout)
+    checks.exception(exception)
+    timeout = checks.timeout(timeout)
     alive = []
     for g in greenlets:
         if isinstance(g, Greenlet):
@@ -757,15 +680,8 @@ def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
         return
     waiter = Waiter(hub)
     hub.loop._run_callback(_killall, (alive, exception, waiter))
-    t = Timeout.start_new(timeout)
-    try:
-        diehards = waiter.get()
-        diehards = [g for g in diehards if isinstance(g, Greenlet)]
+    with Timeout(timeout, False):   # silent: killall() returns when it passes
+        diehards = [g for g in waiter.get() if isinstance(g, Greenlet)]
         if diehards:
             joinall(diehards)
-    except Timeout as exc:
-        if exc is not t:
-            raise
-    finally:
-        t.cancel()
 

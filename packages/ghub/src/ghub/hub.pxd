@@ -6,6 +6,8 @@
 cimport cython
 from gcore._gcore cimport Loop, callback, timer
 
+from ghub cimport checks
+
 cdef object _NONE
 cdef str _BLOCKING_IN_HUB
 cdef object _greenlet_switch

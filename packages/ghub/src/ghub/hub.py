@@ -36,12 +36,12 @@ import traceback
 from _thread import _local as _thread_local
 from _thread import get_ident as _get_ident
 from contextvars import copy_context
-from operator import index as _index
 from weakref import ref as weakref_ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 import gcore
+from ghub import checks
 
 __all__ = [
     "Hub", "get_hub", "Waiter", "LoopExit", "BlockingSwitchOutError", "GreenletExit",
@@ -74,43 +74,6 @@ class LoopExit(Exception):
 
 class BlockingSwitchOutError(RuntimeError):
     """A blocking call was made from the hub (a loop callback), which must not block."""
-
-
-def _seconds(value, what):
-    """``value`` as a number of seconds, accepting what ``time.sleep`` accepts.
-
-    That is a float or an integer (anything with ``__index__``); ``TypeError``
-    for anything else and ``ValueError`` for NaN. The caller checks the sign
-    (its message differs).
-    """
-    if isinstance(value, float):
-        if value != value:
-            raise ValueError(f"{what} must not be NaN")
-        return value
-    try:
-        return _index(value)
-    except TypeError:
-        raise TypeError(f"{what} must be a number, not {type(value).__name__}") from None
-
-
-def _check_timeout(timeout):
-    """Validate an optional ``timeout`` argument: None or a non-negative number of seconds."""
-    if timeout is None:
-        return None
-    timeout = _seconds(timeout, "timeout")
-    if timeout < 0:
-        raise ValueError(f"timeout must be non-negative, not {timeout!r}")
-    return timeout
-
-
-def _check_exception(exception):
-    """Raise ``TypeError`` unless ``exception`` is a BaseException class or instance."""
-    if isinstance(exception, BaseException):
-        return
-    if isinstance(exception, type) and issubclass(exception, BaseException):
-        return
-    raise TypeError(
-        f"exception must be a BaseException subclass or instance, not {exception!r}")
 
 
 _BLOCKING_IN_HUB = (
@@ -497,7 +460,7 @@ def sleep(seconds=0):
         finally:
             cb.cancel()
         return
-    seconds = _seconds(seconds, "sleep length")
+    seconds = checks.seconds(seconds, "sleep length")
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
     t = loop._start_timer(seconds, getcurrent().switch, ())
@@ -534,8 +497,7 @@ def spawn_raw(function, *args, **kwargs):
     runs in a copy of the caller's ``contextvars`` context. ``TypeError`` if
     ``function`` is not callable.
     """
-    if not callable(function):
-        raise TypeError(f"function must be callable, not {type(function).__name__}")
+    checks.function(function)
     hub = get_hub()
     if kwargs:
         g = greenlet(_run_raw, hub)
@@ -564,7 +526,7 @@ def kill(greenlet, exception=GreenletExit):
     ``kill`` method. Does nothing if the greenlet is dead. ``TypeError`` if
     ``exception`` is not an exception class or instance.
     """
-    _check_exception(exception)
+    checks.exception(exception)
     kill_method = getattr(type(greenlet), "kill", None)
     if kill_method is not None:
         greenlet.kill(exception, block=False)
@@ -588,8 +550,7 @@ def signal(signalnum, handler, *args, **kwargs):
     (``SystemExit``/``KeyboardInterrupt`` reach the main greenlet).
     ``TypeError``/``ValueError`` for a bad handler or signal number.
     """
-    if not callable(handler):
-        raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+    checks.function(handler, "handler")
     hub = get_hub()
     return gcore.signal(signalnum, _deliver_signal, handler, args, kwargs, loop=hub.loop,
                         ref=False)

@@ -5,6 +5,8 @@
 cimport cython
 from gcore._gcore cimport Loop, timer
 
+from ghub cimport checks
+
 from ghub.hub cimport get_hub
 
 @cython.locals(loop=Loop)

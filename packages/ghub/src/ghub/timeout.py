@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from greenlet import getcurrent
 
-from ghub.hub import _seconds, get_hub
+from ghub import checks
+from ghub.hub import get_hub
 
 __all__ = ["Timeout", "with_timeout"]
 
@@ -66,15 +67,9 @@ class Timeout(BaseException):
 
     def __init__(self, seconds=None, exception=None):
         BaseException.__init__(self)
-        if seconds is not None:
-            seconds = _seconds(seconds, "timeout")
-            if seconds < 0:
-                raise ValueError(f"timeout must be non-negative, not {seconds!r}")
-        if exception is not None and exception is not False and not (
-                isinstance(exception, BaseException)
-                or (isinstance(exception, type) and issubclass(exception, BaseException))):
-            raise TypeError(f"exception must be None, False, or an exception class or "
-                            f"instance, not {exception!r}")
+        seconds = checks.timeout(seconds)
+        if exception is not None and exception is not False:
+            checks.exception(exception)
         self.seconds = seconds
         self.exception = exception
         self.timer = None

@@ -216,17 +216,9 @@ def _gnet(name):
             f"gmonkey needs gnet.{name} (install gnet>=0.1,<0.2): {exc}") from exc
 
 
-# What tells a resolver function apart in gnet.socket.__implements__, while gnet.socket
-# does not list them itself in a __dns__ (the names come from gnet's list either way).
-_RESOLVERS = frozenset({"getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
-                        "getnameinfo", "getfqdn"})
-
-
 def _dns_names(gsocket):
-    names = getattr(gsocket, "__dns__", None)
-    if names is None:
-        names = [n for n in gsocket.__implements__ if n in _RESOLVERS]
-    return list(names)
+    """The resolver functions among gnet.socket's names: its ``__dns__`` list."""
+    return list(gsocket.__dns__)
 
 
 def patch_socket(dns=True, aggressive=True):

@@ -3,55 +3,24 @@
 How it works
 ------------
 
-Items live in a deque. ``get`` takes one at once if there is one, otherwise
-queues the calling greenlet and switches to the hub; ``put`` never blocks: if
-a greenlet waits, the item is handed straight to the first one (FIFO)
-through a loop callback, otherwise it is appended. A waiter that times out
-or is killed leaves the line in its ``finally``; one that was handed an item
-in the meantime puts it back at the front, for the next waiter. ``put`` may
-be called from anywhere, the hub and signal handlers included.
+A :class:`SimpleQueue` is a thin adaptation of an unbounded
+:class:`gsync.queue.Queue`, which it holds: ``get`` takes an item at once if
+there is one, otherwise parks the calling greenlet in the queue's line of
+getters until an item is there (FIFO), and the woken getter takes the item
+itself, so a getter that times out or is killed just leaves the line and no
+item is lost. ``put`` never blocks, and may be called from anywhere, the hub
+and signal handlers included. What is ``SimpleQueue``'s own is its smaller
+interface (no ``maxsize``, ``full``, ``task_done``...) and its signatures.
 """
 
 from __future__ import annotations
 
 import types
-from collections import deque
 
-from greenlet import getcurrent
-
-import gcore
-from ghub import get_hub
+from gsync.queue import Queue as _Queue
 
 __all__ = ["SimpleQueue"]
 __implements__ = ["SimpleQueue"]
-
-
-class _Getter:
-    __slots__ = ("greenlet", "item", "given", "expired", "callback")
-
-    def __init__(self, glet):
-        self.greenlet = glet
-        self.item = None
-        self.given = False
-        self.expired = False
-        self.callback = None
-
-
-def _give(getter):
-    if getter.greenlet is not None:
-        getter.greenlet.switch()
-
-
-def _expire(getter):
-    if getter.greenlet is not None and not getter.given:
-        getter.expired = True
-        getter.greenlet.switch()
-
-
-def _empty():
-    import queue
-
-    return queue.Empty()
 
 
 class SimpleQueue:
@@ -62,86 +31,33 @@ class SimpleQueue:
     once when ``block`` is false. ``put`` never blocks.
     """
 
-    __slots__ = ("_items", "_getters", "__weakref__")
+    __slots__ = ("_queue", "__weakref__")
 
     def __init__(self):
-        self._items = deque()
-        self._getters = deque()
+        self._queue = _Queue()
 
     def put(self, item, block=True, timeout=None):
         """Put ``item`` in the queue; never blocks (``block`` and ``timeout`` are ignored)."""
-        getters = self._getters
-        while getters:
-            getter = getters.popleft()
-            if getter.greenlet is None:
-                continue
-            getter.item = item
-            getter.given = True
-            getter.callback = get_hub().loop.run_callback(_give, getter)
-            return
-        self._items.append(item)
+        self._queue.put(item)
 
     def put_nowait(self, item):
         """Same as ``put(item)``."""
-        self.put(item)
+        self._queue.put(item)
 
     def get(self, block=True, timeout=None):
         """Remove and return an item; see the class docstring for blocking and errors."""
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                timeout = float(timeout)   # TypeError/ValueError for what is no number
-            if timeout < 0:
-                raise ValueError("'timeout' must be a non-negative number")
-        if self._items:
-            return self._items.popleft()
-        if not block:
-            raise _empty()
-        hub = get_hub()
-        getter = _Getter(getcurrent())
-        self._getters.append(getter)
-        timer = None if timeout is None else gcore.timer(timeout, _expire, getter, loop=hub.loop)
-        try:
-            while not getter.given and not getter.expired:
-                hub.switch()
-        except BaseException:
-            self._leave(getter, timer)
-            if getter.given:   # handed an item, then killed: it goes to the next in line
-                item, getter.item = getter.item, None
-                self._items.appendleft(item)
-                self._pass_on()
-            raise
-        self._leave(getter, timer)
-        if getter.given:
-            item, getter.item = getter.item, None
-            return item
-        raise _empty()
-
-    def _leave(self, getter, timer):
-        getter.greenlet = None
-        if timer is not None:
-            timer.cancel()
-        if getter.callback is not None:
-            getter.callback.cancel()
-        if not getter.given:
-            try:
-                self._getters.remove(getter)
-            except ValueError:
-                pass
-
-    def _pass_on(self):
-        if self._items and self._getters:
-            self.put(self._items.popleft())
+        return self._queue.get(block, timeout)
 
     def get_nowait(self):
         """Same as ``get(False)``."""
-        return self.get(False)
+        return self._queue.get(False)
 
     def empty(self):
         """True if the queue holds no item."""
-        return not self._items
+        return not self._queue.qsize()
 
     def qsize(self):
         """How many items the queue holds."""
-        return len(self._items)
+        return self._queue.qsize()
 
     __class_getitem__ = classmethod(types.GenericAlias)

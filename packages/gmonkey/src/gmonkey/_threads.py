@@ -10,14 +10,18 @@ bookkeeping on greenlets. :func:`start_new_thread` queues the new greenlet
 as a loop callback: it first runs when the caller blocks or yields, as a new
 thread runs when the scheduler gets to it.
 
-:class:`LockType` is the ``_thread.lock`` contract on the hub: ``acquire``
-either takes a free lock at once or queues the greenlet and switches to the
-hub; ``release`` hands the lock straight to the first waiter (FIFO, no
-barging) through a loop callback. A waiter that times out or is killed
-leaves the queue in its ``finally``; one that was handed the lock in the
-meantime passes it on. Everything in ``threading`` built on these locks
-(``Condition``, ``Event``, ``Semaphore``, ``Barrier``, ``Thread.join``,
-``queue.Queue``...) becomes cooperative without being touched.
+:class:`LockType` is ``gsync``'s :class:`~gsync.coros.Lock` (a one-permit
+semaphore, as gevent's ``LockType`` is a ``BoundedSemaphore``) with the
+``_thread.lock`` contract on top: ``acquire(blocking, timeout=-1)`` and its
+checks, ``__enter__`` returning True, the type that cannot be instantiated.
+``acquire`` takes a free lock at once or parks the greenlet in the lock's
+line; ``release`` wakes the first waiter (FIFO, no barging), which takes the
+lock itself, so a waiter that times out or is killed just leaves the line.
+:class:`RLock` is ``gsync``'s :class:`~gsync.coros.RLock` with
+``_thread.RLock``'s constructor, ``__enter__`` and repr. Everything in
+``threading`` built on these locks (``Condition``, ``Event``, ``Semaphore``,
+``Barrier``, ``Thread.join``, ``queue.Queue``...) becomes cooperative
+without being touched.
 
 :func:`_set_sentinel` gives ``threading`` the lock that ``Thread.join``
 waits on; the greenlet's bootstrap releases it when the thread's function
@@ -33,13 +37,15 @@ import sys
 import traceback
 from _thread import TIMEOUT_MAX
 from _thread import error as error  # noqa: PLC0414 (re-exported: it is _thread's)
-from collections import deque
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-import gcore
 from ghub import get_hub
+from ghub.checks import lock_timeout
 from ghub.local import local as _greenlet_local
+from gsync.coros import Lock as _Lock
+from gsync.coros import RLock as _RLock
+from gsync.coros import Semaphore as _Semaphore
 
 __all__ = [
     "LockType", "RLock", "allocate_lock", "start_new_thread", "get_ident", "_local",
@@ -54,50 +60,7 @@ __implements__ = [
 ]
 
 
-def _check_acquire_args(blocking, timeout):
-    if timeout != -1:
-        try:
-            timeout = float(timeout)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"'{type(timeout).__name__}' object cannot be interpreted as a timeout") from None
-        if timeout != timeout:
-            raise ValueError("Invalid value NaN (not a number)")
-        if not blocking:
-            raise ValueError("can't specify a timeout for a non-blocking call")
-        if timeout < 0:
-            raise ValueError("timeout value must be a non-negative number")
-        if timeout > TIMEOUT_MAX:
-            raise OverflowError("timeout value is too large")
-    return timeout
-
-
-class _Waiting:
-    """One greenlet queued on a lock."""
-
-    __slots__ = ("greenlet", "granted", "expired", "callback")
-
-    def __init__(self, glet):
-        self.greenlet = glet
-        self.granted = False
-        self.expired = False
-        self.callback = None
-
-
-def _grant(waiting):
-    glet = waiting.greenlet
-    if glet is not None:
-        glet.switch()
-
-
-def _expire(waiting):
-    glet = waiting.greenlet
-    if glet is not None and not waiting.granted:
-        waiting.expired = True
-        glet.switch()
-
-
-class LockType:
+class LockType(_Lock):
     """A primitive lock: ``_thread.lock`` for greenlets.
 
     ``acquire(blocking=True, timeout=-1)`` blocks the calling greenlet only
@@ -108,75 +71,26 @@ class LockType:
     :func:`allocate_lock` (the type itself cannot be called, as ``_thread.lock``).
     """
 
-    __slots__ = ("_locked", "_waiters", "__weakref__")
+    __slots__ = ()
 
     def __new__(cls, *args, **kwargs):
         raise TypeError(f"cannot create '{cls.__module__}.{cls.__qualname__}' instances")
 
     def acquire(self, blocking=True, timeout=-1):
-        if timeout != -1 or blocking is not True:
-            timeout = _check_acquire_args(blocking, timeout)
-        if not self._locked:
-            self._locked = True
-            return True
-        if not blocking or timeout == 0:
-            return False
-        return self._wait(timeout)
-
-    def _wait(self, timeout):
-        hub = get_hub()
-        waiting = _Waiting(getcurrent())
-        self._waiters.append(waiting)
-        timer = None
+        if timeout is None:   # _thread's: no None (gsync's locks take it)
+            raise TypeError("'NoneType' object cannot be interpreted as an integer")
         if timeout != -1:
-            timer = gcore.timer(timeout, _expire, waiting, loop=hub.loop)
-        try:
-            while not waiting.granted and not waiting.expired:
-                hub.switch()
-        except BaseException:
-            self._leave(waiting, timer)
-            if waiting.granted:
-                self.release()   # handed the lock, then killed: pass it on
-            raise
-        self._leave(waiting, timer)
-        return waiting.granted
-
-    def _leave(self, waiting, timer):
-        waiting.greenlet = None
-        if timer is not None:
-            timer.cancel()
-        if waiting.callback is not None:
-            waiting.callback.cancel()
-        if not waiting.granted:
-            try:
-                self._waiters.remove(waiting)
-            except ValueError:
-                pass
-
-    def release(self):
-        if not self._locked:
-            raise RuntimeError("release unlocked lock")
-        waiters = self._waiters
-        while waiters:
-            waiting = waiters.popleft()
-            if waiting.greenlet is None:
-                continue
-            waiting.granted = True   # the lock stays locked: it now belongs to the waiter
-            waiting.callback = get_hub().loop.run_callback(_grant, waiting)
-            return
-        self._locked = False
-
-    def locked(self):
-        """True if the lock is held."""
-        return self._locked
-
-    def _at_fork_reinit(self):
-        self._locked = False
-        self._waiters = deque()
+            timeout = lock_timeout(blocking, timeout)
+            if timeout == 0:
+                blocking = False
+                timeout = None
+        else:
+            timeout = None
+        return _Lock.acquire(self, blocking, timeout)
 
     acquire_lock = acquire
-    release_lock = release
-    locked_lock = locked
+    release_lock = _Lock.release
+    locked_lock = _Lock.locked
 
     def __enter__(self):
         return self.acquire()
@@ -185,11 +99,11 @@ class LockType:
         self.release()
 
     def __repr__(self):
-        state = "locked" if self._locked else "unlocked"
+        state = "locked" if self.locked() else "unlocked"
         return f"<{state} _thread.lock object (greenlet) at {id(self):#x}>"
 
 
-_new = object.__new__
+_new = _Semaphore.__new__
 
 
 class _LockMaker:
@@ -206,8 +120,7 @@ class _LockMaker:
 
     def __call__(self):
         lock = _new(LockType)
-        lock._locked = False
-        lock._waiters = deque()
+        _Lock.__init__(lock)
         return lock
 
     def __repr__(self):
@@ -217,71 +130,26 @@ class _LockMaker:
 allocate_lock = allocate = _LockMaker()
 
 
-class RLock:
+class RLock(_RLock):
     """A reentrant lock owned by a greenlet: ``_thread.RLock`` for greenlets.
 
     The owner may acquire it again; it is free once released as many times.
     Releasing it from a greenlet that does not own it raises ``RuntimeError``.
     """
 
-    __slots__ = ("_block", "_owner", "_count", "__weakref__")
+    __slots__ = ()
 
     def __init__(self, *args, **kwargs):
-        self._block = allocate_lock()
-        self._owner = None
-        self._count = 0
+        _RLock.__init__(self)
 
-    def acquire(self, blocking=True, timeout=-1):
-        me = get_ident()
-        if self._owner == me:
-            self._count += 1
-            return True
-        if not self._block.acquire(blocking, timeout):
-            return False
-        self._owner = me
-        self._count = 1
-        return True
-
-    __enter__ = acquire
-
-    def release(self):
-        if self._owner != get_ident():
-            raise RuntimeError("cannot release un-acquired lock")
-        self._count -= 1
-        if not self._count:
-            self._owner = None
-            self._block.release()
-
-    def __exit__(self, *exc_info):
-        self.release()
-
-    def _is_owned(self):
-        return self._owner == get_ident()
-
-    def _release_save(self):
-        if not self._count:
-            raise RuntimeError("cannot release un-acquired lock")
-        state = (self._count, self._owner)
-        self._count = 0
-        self._owner = None
-        self._block.release()
-        return state
-
-    def _acquire_restore(self, state):
-        self._block.acquire()
-        self._count, self._owner = state
-
-    def _recursion_count(self):
-        return self._count if self._owner == get_ident() else 0
-
-    def _at_fork_reinit(self):
-        self._block._at_fork_reinit()
-        self._owner = None
-        self._count = 0
+    def __enter__(self):
+        return self.acquire()
 
     def __repr__(self):
-        state = "locked" if self._block.locked() else "unlocked"
-        return (f"<{state} _thread.RLock object (greenlet) owner={self._owner or 0} "
+        owner = self._owner
+        state = "unlocked" if owner is None else "locked"
+        ident = 0 if owner is None else id(owner)
+        return (f"<{state} _thread.RLock object (greenlet) owner={ident} "
                 f"count={self._count} at {id(self):#x}>")
 
 
@@ -310,7 +178,7 @@ def start_new_thread(function, args, kwargs=None):
     and ``GreenletExit`` end the thread quietly), as with ``_thread``.
     """
     if not callable(function):
-        raise TypeError("first arg must be callable")
+        raise TypeError("first arg must be callable")   # (_thread's message)
     if not isinstance(args, tuple):
         raise TypeError("2nd arg must be a tuple")
     if kwargs is not None and not isinstance(kwargs, dict):

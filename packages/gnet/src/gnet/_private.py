@@ -1,4 +1,4 @@
-"""gnet's private helpers: waiting on a file descriptor, the per-hub resolver, the hosts file.
+"""gnet's waiting on a file descriptor: what sockets, ``ssl`` and ``wait_read`` share.
 
 How waiting works
 -----------------
@@ -22,9 +22,6 @@ slot, so a late wake-up can never land in a greenlet that moved on.
 
 from __future__ import annotations
 
-import os
-import socket as _stdsocket
-from _thread import _local as _thread_local
 from errno import EBADF
 
 from greenlet import getcurrent
@@ -32,11 +29,11 @@ from greenlet import getcurrent
 import gcore
 from gcore import EV_ET, EV_PERSIST, EV_TIMEOUT
 from ghub import get_hub
+from ghub.checks import socket_timeout
 
 __all__ = [
     "CLOSED", "RETRY", "io_ready", "io_event", "wake_timed_out", "interrupt", "closed_error",
-    "wait_fd", "check_timeout",
-    "get_resolver", "reset_resolver", "HostsFile", "hosts",
+    "wait_fd",
 ]
 
 
@@ -106,23 +103,6 @@ def _switch_arg(event, evtype):
     event.arg.switch(evtype)
 
 
-def check_timeout(timeout):
-    """Validate a timeout in seconds as the stdlib does; return it as a float or None."""
-    if timeout is None:
-        return None
-    if not isinstance(timeout, float):
-        try:
-            timeout = float(timeout.__index__()) if not isinstance(timeout, int) else float(timeout)
-        except AttributeError:
-            raise TypeError(
-                f"'{type(timeout).__name__}' object cannot be interpreted as an integer") from None
-    if timeout != timeout:
-        raise ValueError("Invalid value NaN (not a number)")
-    if timeout < 0:
-        raise ValueError("Timeout value out of range")
-    return timeout
-
-
 def wait_fd(fileno, evtype, timeout=None, timeout_exc=None):
     """Block the current greenlet until ``fileno`` is ready for ``evtype`` (EV_READ/EV_WRITE).
 
@@ -130,8 +110,7 @@ def wait_fd(fileno, evtype, timeout=None, timeout_exc=None):
     ``socket.timeout("timed out")``) if ``timeout`` seconds pass first.
     """
     hub = get_hub()
-    if timeout is not None:
-        timeout = check_timeout(timeout)
+    timeout = socket_timeout(timeout)
     event = gcore.event(evtype, fileno, _switch_arg, getcurrent(), loop=hub.loop)
     event.add(timeout)
     try:
@@ -143,130 +122,3 @@ def wait_fd(fileno, evtype, timeout=None, timeout_exc=None):
             raise TimeoutError("timed out")
         raise timeout_exc
     return result
-
-
-# -- the resolver of the current hub -------------------------------------------
-
-_state = _thread_local()
-
-
-def get_resolver():
-    """The ``gcore.Resolver`` of the current thread's hub (created on first use).
-
-    The main thread's hub runs gcore's default loop and so shares gcore's
-    default resolver (the one the 0.13 ``gcore.dns_*`` functions use).
-    """
-    loop = get_hub().loop
-    resolver = getattr(_state, "resolver", None)
-    if resolver is None or resolver.closed or resolver.loop is not loop:
-        if loop is gcore.get_default_loop():
-            resolver = gcore.get_default_resolver()
-        else:
-            resolver = gcore.Resolver(loop)
-        _state.resolver = resolver
-    return resolver
-
-
-def reset_resolver():
-    """Shut down the current thread's resolver; the next query makes a new one."""
-    resolver = getattr(_state, "resolver", None)
-    _state.resolver = None
-    if resolver is not None:
-        if resolver is gcore.get_default_resolver():
-            gcore.dns_shutdown()
-        else:
-            resolver.shutdown()
-
-
-# -- the hosts file -----------------------------------------------------------------
-
-
-class HostsFile:
-    """An ``/etc/hosts``-style file, re-read whenever it changes.
-
-    ``lookup(name, family)`` gives the addresses of a name (in file order);
-    ``reverse(ip)`` the canonical name and aliases of an address.
-    """
-
-    def __init__(self, path="/etc/hosts"):
-        self.path = path
-        self._stamp = None
-        self._names = {}     # lower-case name -> [(family, ip)]
-        self._canonical = {}  # lower-case name -> (canonical name, aliases)
-        self._addrs = {}     # normalised ip -> (canonical name, aliases)
-
-    def _refresh(self):
-        try:
-            st = os.stat(self.path)
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
-        if stamp == self._stamp:
-            return
-        names, canonical, addrs = {}, {}, {}
-        if stamp is not None:
-            try:
-                with open(self.path, "rb") as f:
-                    text = f.read().decode("utf-8", "replace")
-            except OSError:
-                text = ""
-            for line in text.splitlines():
-                fields = line.split("#", 1)[0].split()
-                if len(fields) < 2:
-                    continue
-                ip = fields[0]
-                family = _numeric_family(ip)
-                if family is None:
-                    continue
-                ip = _normalise(family, ip)
-                hostnames = fields[1:]
-                for name in hostnames:
-                    key = name.lower()
-                    entry = (family, ip)
-                    known = names.setdefault(key, [])
-                    if entry not in known:
-                        known.append(entry)
-                    canonical.setdefault(key, (hostnames[0], hostnames[1:]))
-                addrs.setdefault(ip, (hostnames[0], hostnames[1:]))
-        self._names, self._canonical, self._addrs = names, canonical, addrs
-        self._stamp = stamp
-
-    def lookup(self, name, family=0):
-        """The ``[(family, ip), ...]`` of ``name`` (``family`` 0: any)."""
-        self._refresh()
-        found = self._names.get(name.rstrip(".").lower(), ())
-        if family:
-            return [entry for entry in found if entry[0] == family]
-        return list(found)
-
-    def canonical(self, name):
-        """``(canonical name, aliases)`` of a name listed in the file, or None."""
-        self._refresh()
-        found = self._canonical.get(name.rstrip(".").lower())
-        return (found[0], list(found[1])) if found else None
-
-    def reverse(self, ip):
-        """``(canonical name, aliases)`` of a numeric address listed in the file, or None."""
-        self._refresh()
-        family = _numeric_family(ip)
-        if family is None:
-            return None
-        found = self._addrs.get(_normalise(family, ip))
-        return (found[0], list(found[1])) if found else None
-
-
-def _numeric_family(ip):
-    for family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
-        try:
-            _stdsocket.inet_pton(family, ip)
-            return family
-        except (OSError, ValueError):
-            pass
-    return None
-
-
-def _normalise(family, ip):
-    return _stdsocket.inet_ntop(family, _stdsocket.inet_pton(family, ip))
-
-
-hosts = HostsFile()

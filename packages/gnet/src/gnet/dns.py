@@ -40,7 +40,9 @@ from gcore import (
     DNS_QUERY_NO_SEARCH,
 )
 from ghub import Waiter, get_hub
-from gnet._private import check_timeout, get_resolver, hosts, reset_resolver
+from ghub.checks import socket_timeout
+from gnet._hosts import hosts
+from gnet._resolver import get_resolver, reset_resolver
 
 __all__ = [
     "DNSError", "resolve_ipv4", "resolve_ipv6", "resolve_reverse", "resolve_reverse_ipv6",
@@ -78,7 +80,7 @@ def set_hosts_file(path=None):
 def _query(method, argument, flags, timeout):
     """Send one query and wait for its answer: ``(result, type, ttl, addrs)``."""
     if timeout is not None:
-        timeout = check_timeout(timeout)
+        timeout = socket_timeout(timeout)
     resolver = get_resolver()
     hub = get_hub()
     waiter = Waiter(hub)

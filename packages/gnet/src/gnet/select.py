@@ -11,7 +11,9 @@ registrations. If none is and the timeout allows, they arm one gcore event
 per descriptor (read and/or write) and one timer, switch to the hub, and on
 the first wake-up cancel them all and ask the system again, so that the
 result lists *every* descriptor that is ready, not only the one that woke
-the greenlet.
+the greenlet. That loop is written once (``_wait_until_ready``), for both;
+its deadline is on the monotonic clock, as the sockets' is, so a step of
+the wall clock neither lengthens nor shortens a timeout.
 
 Fairness: a loop around ``select()`` whose descriptors are always ready
 (an ``asyncore`` dispatcher that is always ``writable()``, a poll with a
@@ -54,6 +56,7 @@ from math import ceil as _ceil
 from math import floor as _floor
 from operator import index as _index
 from os import strerror as _strerror
+from time import monotonic as _monotonic
 
 from greenlet import getcurrent as _getcurrent
 
@@ -163,6 +166,35 @@ def _wait(masks, timeout):
             timer.cancel()
 
 
+def _wait_until_ready(check, masks, timeout):
+    """The wait loop of ``select()`` and ``poll()``: what ``check()`` finds ready.
+
+    ``check()`` asks the system without waiting and returns ``(result,
+    found)``; ``masks()`` gives the ``{fd: EV_READ|EV_WRITE}`` to wait for.
+    Returns the first ``result`` with something found, or the last one once
+    ``timeout`` seconds (None: no limit; 0: one look) have passed. Lets the
+    other greenlets run once if it never waited (see "Fairness").
+    """
+    deadline = None
+    been_through_hub = False
+    while True:
+        result, found = check()
+        if found or timeout == 0:
+            if not been_through_hub:
+                _yield(_get_hub())   # fairness (see the module doc)
+            return result
+        remaining = None
+        if timeout is not None:
+            now = _monotonic()
+            if deadline is None:
+                deadline = now + timeout
+            remaining = deadline - now
+            if remaining <= 0:
+                return result
+        _wait(masks(), remaining)
+        been_through_hub = True
+
+
 def _poll_now(masks):
     """``poll(2)`` with a zero timeout: ``[(fd, revents)]``; raise EBADF for a closed descriptor."""
     poller = _std_poll()
@@ -231,34 +263,21 @@ def select(rlist, wlist, xlist, timeout=None):
         wlist = list(wlist)
     if type(xlist) is not list and type(xlist) is not tuple:
         xlist = list(xlist)
-    hub = None
-    deadline = None
-    been_through_hub = False
-    while True:
+
+    def check():
         result = _select_now(rlist, wlist, xlist)
-        if result[0] or result[1] or result[2] or timeout == 0:
-            if not been_through_hub:
-                _yield(_get_hub())   # fairness (see the module doc)
-            return result
-        if hub is None:
-            hub = _get_hub()
-        remaining = None
-        if timeout is not None:
-            hub.loop.update_time()
-            now = hub.loop.now()
-            if deadline is None:
-                deadline = now + timeout
-            remaining = deadline - now
-            if remaining <= 0:
-                return result
+        return result, bool(result[0] or result[1] or result[2])
+
+    def masks():
         waitable = {}
         for obj in rlist:
             waitable[_fileno(obj)] = EV_READ
         for obj in wlist:
             fd = _fileno(obj)
             waitable[fd] = waitable.get(fd, 0) | EV_WRITE
-        _wait(waitable, remaining)
-        been_through_hub = True
+        return waitable
+
+    return _wait_until_ready(check, masks, timeout)
 
 
 class _PollObject:
@@ -312,40 +331,21 @@ class _PollObject:
             raise RuntimeError("concurrent poll() invocation")
         self._polling = True
         try:
-            return self._poll(timeout)
+            return _wait_until_ready(self._check, self._wait_masks, timeout)
         finally:
             self._polling = False
 
-    def _poll(self, timeout):
-        hub = None
-        deadline = None
-        been_through_hub = False
-        while True:
-            masks = self._masks
-            ready = self._poller.poll(0) if masks else []
-            if ready or timeout == 0:
-                if not been_through_hub:
-                    _yield(_get_hub())   # fairness (see the module doc)
-                return ready
-            if hub is None:
-                hub = _get_hub()
-            remaining = None
-            if timeout is not None:
-                hub.loop.update_time()
-                now = hub.loop.now()
-                if deadline is None:
-                    deadline = now + timeout
-                remaining = deadline - now
-                if remaining <= 0:
-                    return []
-            waitable = {}
-            for fd, mask in masks.items():
-                evtype = ((EV_READ if mask & _READ_MASK else 0)
-                          | (EV_WRITE if mask & _WRITE_MASK else 0))
-                if evtype:
-                    waitable[fd] = evtype
-            _wait(waitable, remaining)
-            been_through_hub = True
+    def _check(self):
+        ready = self._poller.poll(0) if self._masks else []
+        return ready, bool(ready)
+
+    def _wait_masks(self):
+        waitable = {}
+        for fd, mask in self._masks.items():
+            evtype = (EV_READ if mask & _READ_MASK else 0) | (EV_WRITE if mask & _WRITE_MASK else 0)
+            if evtype:
+                waitable[fd] = evtype
+        return waitable
 
 
 _PollObject.__name__ = _PollObject.__qualname__ = "poll"

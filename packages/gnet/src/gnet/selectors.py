@@ -9,9 +9,8 @@ wait through the hub, so ``select(timeout)`` blocks only the calling
 greenlet (and, like every gnet select and poll, lets the other greenlets run
 once even when something is ready). They carry the stdlib's class names, so
 that code which looks at ``type(selector).__name__`` sees what it expects.
-``DefaultSelector`` is :class:`PollSelector` (``GreenSelector``, its former
-name, too). The stdlib's ``EpollSelector`` (and its kin) are not replaced;
-they would block.
+``DefaultSelector`` is :class:`PollSelector`. The stdlib's ``EpollSelector``
+(and its kin) are not replaced; they would block.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from gnet import select as _gselect
 # The names this module provides in place of the stdlib's (gmonkey patches these).
 __implements__ = ["DefaultSelector", "PollSelector", "SelectSelector"]
 __imports__ = ["BaseSelector", "SelectorKey", "EVENT_READ", "EVENT_WRITE"]
-__all__ = ["GreenSelector"] + __implements__ + __imports__
+__all__ = __implements__ + __imports__
 
 for _name in __imports__:
     globals()[_name] = getattr(_stdselectors, _name)
@@ -46,4 +45,3 @@ class SelectSelector(_stdselectors.SelectSelector):
 
 
 DefaultSelector = PollSelector
-GreenSelector = PollSelector

@@ -13,7 +13,8 @@ descriptor through the hub and tries again. A call whose flags have
 non-blocking socket, whatever the timeout.
 
 Each socket has at most one read event and one write event, created on the
-first wait and re-armed for each later one, so a wait allocates nothing. A
+first wait and re-armed for each later one, so a wait allocates no event
+(on an edge-triggered back-end, a wait with a timeout arms a timer). A
 reader and a writer may wait at the same time (full duplex) and never
 disturb each other. Two greenlets may not wait to *read* (or both to
 *write*) the same socket at once: the second one gets ``RuntimeError``
@@ -53,6 +54,7 @@ from greenlet import getcurrent as _getcurrent
 import gcore as _gcore
 from gcore import EV_READ, EV_TIMEOUT, EV_WRITE
 from ghub import get_hub as _get_hub
+from ghub.checks import socket_timeout as _socket_timeout
 from gnet import _private
 from gnet._private import CLOSED as _CLOSED
 from gnet._private import RETRY as _RETRY
@@ -186,7 +188,7 @@ class socket(_stdsocket.socket):
         Raises ``OSError`` (EBADF) if the descriptor is closed or invalid, as
         the stdlib does (the descriptor is re-set to non-blocking mode).
         """
-        timeout = _private.check_timeout(timeout)
+        timeout = _socket_timeout(timeout)
         _set_nonblocking(self, False)
         self._timeout = timeout
 

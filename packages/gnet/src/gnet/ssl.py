@@ -96,78 +96,69 @@ class SSLSocket(_stdssl.SSLSocket, _gsocket.socket):
                 raise
         return self
 
-    def _ssl_wait(self, evtype, what, timeout):
-        try:
-            self._wait(evtype, timeout)
-        except _timeout_error:
-            raise _timeout_error(f"The {what} operation timed out") from None
+    def _retry(self, what, timeout, call, *args):
+        """``call(*args)``, again after each wait for what OpenSSL wants (read or write).
+
+        The one retry loop of the handshake, ``read``, ``write`` and
+        ``unwrap``: ``SSLWantReadError``/``SSLWantWriteError`` make it wait
+        for the descriptor, up to ``timeout`` each time (a ``socket.timeout``
+        "The <what> operation timed out" after that); with ``timeout`` 0.0
+        (a non-blocking socket) they are raised to the caller instead.
+        """
+        while True:
+            try:
+                return call(*args)
+            except _SSLWantReadError:
+                if timeout == 0.0:
+                    raise
+                evtype = EV_READ
+            except _SSLWantWriteError:
+                if timeout == 0.0:
+                    raise
+                evtype = EV_WRITE
+            try:
+                self._wait(evtype, timeout)
+            except _timeout_error:
+                raise _timeout_error(f"The {what} operation timed out") from None
 
     def do_handshake(self, block=False):
         """Perform the TLS handshake, waiting (up to the timeout at each step) for the peer."""
         self._check_connected()
         timeout = self._timeout
-        if timeout == 0.0:
-            if not block:
-                return self._sslobj.do_handshake()
+        if timeout == 0.0 and block:
             timeout = None
-        while True:
-            try:
-                return self._sslobj.do_handshake()
-            except _SSLWantReadError:
-                evtype = EV_READ
-            except _SSLWantWriteError:
-                evtype = EV_WRITE
-            self._ssl_wait(evtype, "handshake", timeout)
+        return self._retry("handshake", timeout, self._sslobj.do_handshake)
 
     def read(self, len=1024, buffer=None):
         """Read up to ``len`` bytes (into ``buffer`` if given); ``b""``/0 at end of stream."""
         self._checkClosed()
-        sslobj = self._sslobj
-        if sslobj is None:
+        if self._sslobj is None:
             raise ValueError("Read on closed or unwrapped SSL socket.")
-        while True:
-            try:
-                if buffer is not None:
-                    return sslobj.read(len, buffer)
-                return sslobj.read(len)
-            except _SSLWantReadError:
-                if self._timeout == 0.0:
-                    raise
-                evtype = EV_READ
-            except _SSLWantWriteError:
-                if self._timeout == 0.0:
-                    raise
-                evtype = EV_WRITE
-            except _SSLError as exc:
-                if exc.args[0] == _SSL_ERROR_EOF and self.suppress_ragged_eofs:
-                    return 0 if buffer is not None else b""
-                raise
-            self._ssl_wait(evtype, "read", self._timeout)
-            sslobj = self._sslobj
-            if sslobj is None:   # shut down or unwrapped meanwhile: end of stream
+        try:
+            return self._retry("read", self._timeout, self._read_now, len, buffer)
+        except _SSLError as exc:
+            if exc.args[0] == _SSL_ERROR_EOF and self.suppress_ragged_eofs:
                 return 0 if buffer is not None else b""
+            raise
+
+    def _read_now(self, len, buffer):
+        sslobj = self._sslobj
+        if sslobj is None:   # shut down or unwrapped while we waited: end of stream
+            return 0 if buffer is not None else b""
+        if buffer is not None:
+            return sslobj.read(len, buffer)
+        return sslobj.read(len)
 
     def write(self, data):
         """Write ``data``; return the number of bytes written."""
         self._checkClosed()
+        return self._retry("write", self._timeout, self._write_now, data)
+
+    def _write_now(self, data):
         sslobj = self._sslobj
-        if sslobj is None:
+        if sslobj is None:   # (also when shut down or unwrapped while we waited)
             raise ValueError("Write on closed or unwrapped SSL socket.")
-        while True:
-            try:
-                return sslobj.write(data)
-            except _SSLWantReadError:
-                if self._timeout == 0.0:
-                    raise
-                evtype = EV_READ
-            except _SSLWantWriteError:
-                if self._timeout == 0.0:
-                    raise
-                evtype = EV_WRITE
-            self._ssl_wait(evtype, "write", self._timeout)
-            sslobj = self._sslobj
-            if sslobj is None:
-                raise ValueError("Write on closed or unwrapped SSL socket.")
+        return sslobj.write(data)
 
     def send(self, data, flags=0):
         """Send ``data`` (through TLS once wrapped); return the number of bytes sent."""
@@ -184,20 +175,7 @@ class SSLSocket(_stdssl.SSLSocket, _gsocket.socket):
         sslobj = self._sslobj
         if not sslobj:
             raise ValueError("No SSL wrapper around " + str(self))
-        timeout = self._timeout
-        while True:
-            try:
-                sock = sslobj.shutdown()
-                break
-            except _SSLWantReadError:
-                if timeout == 0.0:
-                    raise
-                evtype = EV_READ
-            except _SSLWantWriteError:
-                if timeout == 0.0:
-                    raise
-                evtype = EV_WRITE
-            self._ssl_wait(evtype, "shutdown", timeout)
+        sock = self._retry("shutdown", self._timeout, sslobj.shutdown)
         self._sslobj = None
         return sock
 

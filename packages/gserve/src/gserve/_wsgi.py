@@ -152,26 +152,53 @@ def check_start_response(status: Any, headers: Any) -> int:
     not a list of pairs) and ``ValueError`` for a malformed status, a header
     name that is not a token, or CR/LF/NUL anywhere.
     """
+    if status in _CHECKED_STATUS:
+        code = _CHECKED_STATUS[status]
+    else:
+        code = _check_status(status)
+    if type(headers) is not list:
+        raise TypeError(f"the headers must be a list of (name, value), not "
+                        f"{type(headers).__name__}")
+    checked = _CHECKED_HEADERS
+    for header in headers:
+        if header in checked:   # the same header as an earlier response: already checked
+            continue
+        _check_header(header)
+        if len(checked) < _CHECKED_SIZE:
+            checked.add(header)
+    return code
+
+
+# What applications answer over and over, checked once. Only exact str/tuple
+# objects go in (a str subclass could compare equal and differ); bounded.
+_CHECKED_SIZE = 1024
+_CHECKED_STATUS: dict[str, int] = {}
+_CHECKED_HEADERS: set[tuple[str, str]] = set()
+
+
+def _check_status(status: Any) -> int:
     if type(status) is not str:
         raise TypeError(f"the status must be a str, not {type(status).__name__}")
     if not _STATUS.match(status):
         if _FORBIDDEN.search(status):
             raise ValueError(f"CR, LF or NUL in the status {status!r}")
         raise ValueError(f"the status must be three digits, a space and a reason: {status!r}")
-    if type(headers) is not list:
-        raise TypeError(f"the headers must be a list of (name, value), not "
-                        f"{type(headers).__name__}")
-    for header in headers:
-        if type(header) is not tuple or len(header) != 2:
-            raise TypeError(f"each header must be a (name, value) tuple, not {header!r}")
-        name, value = header
-        if type(name) is not str or type(value) is not str:
-            raise TypeError(f"header names and values must be str: {header!r}")
-        if not _TOKEN.match(name):
-            raise ValueError(f"the header name {name!r} is not a token")
-        if _FORBIDDEN.search(value):
-            raise ValueError(f"CR, LF or NUL in the value of the header {name!r}")
-    return int(status[:3])
+    code = int(status[:3])
+    if len(_CHECKED_STATUS) < _CHECKED_SIZE:
+        _CHECKED_STATUS[status] = code
+    return code
+
+
+def _check_header(header: Any) -> None:
+    if type(header) is not tuple or len(header) != 2:
+        raise TypeError(f"each header must be a (name, value) tuple, not {header!r}")
+    name, value = header
+    if type(name) is not str or type(value) is not str:
+        raise TypeError(f"header names and values must be str: {header!r}")
+    if not _TOKEN.match(name):
+        raise ValueError(f"the header name {name!r} is not a token")
+    if _FORBIDDEN.search(value):
+        raise ValueError(f"CR, LF or NUL in the value of the header {name!r}")
 
 
 _date_cache: list[Any] = [0, ""]

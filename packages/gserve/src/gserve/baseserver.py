@@ -45,13 +45,22 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ghub import Greenlet, GreenletExit, get_hub, getcurrent, sleep
+from ghub import Greenlet, GreenletExit, checks, get_hub, getcurrent, sleep
 from gnet import socket as _gsocket
-from gsync._private import check_timeout
 from gsync.event import Event
 from gsync.pool import Group, Pool
 
 __all__ = ["BaseServer", "parse_address"]
+
+
+def positive_int(value: Any, what: str) -> int:
+    """``value`` as an int >= 1 (``ghub.checks``' integer rule; a bool is refused)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be a positive integer, not bool")
+    value = checks.count(value, what)
+    if value < 1:
+        raise ValueError(f"{what} must be a positive integer, not {value}")
+    return value
 
 # Accept errors that mean "out of resources for now": back off and retry.
 _BACK_OFF = frozenset(getattr(_errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
@@ -121,9 +130,16 @@ class BaseServer:
     max_delay: float = 1.0
     #: ``listen()``'s backlog when the server binds its own listener.
     backlog: int = 256
+    #: The type of the listener's socket (each subclass sets its own).
+    socket_type: int = _stdsocket.SOCK_STREAM
 
     def __init__(self, listener: Any, handle: Callable[..., Any] | None = None,
-                 spawn: Any = "default") -> None:
+                 spawn: Any = "default", *, reuse_port: bool = False) -> None:
+        if not isinstance(reuse_port, bool):
+            raise TypeError(f"reuse_port must be a bool, not {type(reuse_port).__name__}")
+        #: ``SO_REUSEPORT`` on the listener the server binds (several processes, one port).
+        self.reuse_port = reuse_port
+        self._supervisor: Callable[[], None] | None = None
         self.socket: Any = None
         self.address: Any = None
         self.family: int = 0
@@ -250,12 +266,24 @@ class BaseServer:
         self._stopped.clear()
         self._acceptor = Greenlet.spawn(self._accept_forever)
 
-    def serve_forever(self, stop_timeout: float | None = None) -> None:
+    def serve_forever(self, stop_timeout: float | None = None,
+                      processes: int | None = None) -> None:
         """Start, then block until :meth:`stop` is called (by another greenlet or a handler).
 
         If this greenlet is interrupted (killed, ``KeyboardInterrupt``), the
         server is stopped with ``stop(stop_timeout)`` first.
+
+        With ``processes=N`` (not in 0.13; POSIX with ``SO_REUSEPORT``), serve
+        from ``N`` child processes, each with its own listener on the
+        server's address, supervised by this one (a child that dies is
+        replaced); ``SIGTERM``/``SIGINT`` or :meth:`stop` stop them all
+        gracefully. See :mod:`gserve._processes`.
         """
+        if processes is not None:
+            from gserve._processes import serve_in_processes
+
+            serve_in_processes(self, processes, stop_timeout)
+            return
         self.start()
         try:
             self._stopped.wait()
@@ -269,7 +297,10 @@ class BaseServer:
         ``timeout`` defaults to :attr:`stop_timeout`. Handlers started by a
         custom ``spawn`` callable are not waited for.
         """
-        timeout = check_timeout(timeout)
+        timeout = checks.timeout(timeout)
+        if self._supervisor is not None:   # serve_forever(processes=...) in this process
+            self._supervisor()
+            return
         if timeout is None:
             timeout = self.stop_timeout
         acceptor, self._acceptor = self._acceptor, None

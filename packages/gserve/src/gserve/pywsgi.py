@@ -63,7 +63,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ghub import GreenletExit
+from ghub import GreenletExit, checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, RequestParser
 from gserve._wsgi import ClientDisconnected
@@ -184,6 +184,22 @@ class Input:
         return line
 
 
+class _NoBody(Input):
+    """``wsgi.input`` of a request without a body: reads give ``b""`` (one shared object)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._done = True
+
+    def _more(self, size: int) -> bytes:
+        return b""
+
+
+_NO_BODY = _NoBody()
+
+
 class WSGIHandler:
     """Serves the requests of one connection (see the module documentation)."""
 
@@ -232,7 +248,7 @@ class WSGIHandler:
         """Serve requests until the connection closes or must close."""
         try:
             sock = self.socket
-            if sock.family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
+            if self.server.family in (_stdsocket.AF_INET, _stdsocket.AF_INET6):
                 sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
             while True:
                 request = self.read_request()
@@ -258,13 +274,14 @@ class WSGIHandler:
     def read_request(self) -> Any:
         """The next request head, or None when the connection should end (quietly)."""
         parser = self.parser
+        self.request = None
         try:
             request = parser.next_request()
             if request is not None:
                 return request
             server = self.server
             if not parser.buffered:
-                if server.closed:
+                if server._closed:
                     return None
                 self._settimeout(self.keepalive_timeout)
                 idle = server._idle
@@ -352,7 +369,7 @@ class WSGIHandler:
         self._reset()
         self.request = request
         self.time_start = time.time()
-        if not request.keep_alive or self.server.closed:
+        if not request.keep_alive or self.server._closed:
             self.close_connection = True
         self.environ = self.get_environ()
         try:
@@ -418,7 +435,7 @@ class WSGIHandler:
         environ = _wsgi.request_environ(self.server.get_environ(), request.method,
                                         request.target, request.version, request.headers,
                                         remote_addr, remote_port)
-        environ["wsgi.input"] = Input(self)
+        environ["wsgi.input"] = Input(self) if not self.parser.body_complete else _NO_BODY
         environ["wsgi.input_terminated"] = True
         environ["gserve.socket"] = self.socket
         environ["gserve.take_buffer"] = self.parser.take_buffer
@@ -432,8 +449,9 @@ class WSGIHandler:
     def process_result(self) -> None:
         """Send what the application returned (``self.result``), then end the response."""
         result = self.result
-        if (type(result) is list or type(result) is tuple) and len(result) == 1:
-            data = result[0]
+        if type(result) is list or type(result) is tuple:
+            # A sequence: one send, with its length, when it is small (the usual case).
+            data = result[0] if len(result) == 1 else b"".join(result)
             if self._content_length is None and not self.headers_sent and self.status is not None:
                 self._content_length = len(data)
                 self.response_headers.append(("Content-Length", str(len(data))))
@@ -512,7 +530,7 @@ class WSGIHandler:
                 lines.append("Transfer-Encoding: chunked\r\n")
             else:
                 self.close_connection = True
-        if self.server.closed:
+        if self.server._closed:
             self.close_connection = True   # stopping: this is the connection's last response
         if code == 101:
             pass
@@ -681,13 +699,7 @@ class WSGIServer(StreamServer):
         if "max_body_size" in settings:
             self.max_body_size = settings.pop("max_body_size")
         self.make_parser()   # checks the limits now rather than at the first request
-        timeouts = {}
-        for name, value in settings.items():   # the timeouts
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, (int, float)) or value < 0):
-                raise ValueError(f"{name} must be None or a number of seconds >= 0, "
-                                 f"not {value!r}")
-            timeouts[name] = value
+        timeouts = {name: checks.timeout(value, name) for name, value in settings.items()}
         if timeouts:
             self.handler_class = type(self.handler_class.__name__, (self.handler_class,),
                                       timeouts)

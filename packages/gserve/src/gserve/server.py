@@ -35,7 +35,7 @@ from typing import Any
 
 from gnet import socket as _gsocket
 from gnet import ssl as _gssl
-from gserve.baseserver import BaseServer
+from gserve.baseserver import BaseServer, positive_int
 
 __all__ = ["StreamServer", "DatagramServer"]
 
@@ -50,15 +50,6 @@ _SSL_ARGS = frozenset({
     "ssl_context", "keyfile", "certfile", "server_side", "cert_reqs", "ssl_version",
     "ca_certs", "do_handshake_on_connect", "suppress_ragged_eofs", "ciphers",
 })
-
-
-def _check_positive(value: Any, name: str) -> Any:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be a positive integer, not {type(value).__name__}")
-    value = value.__index__()
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, not {value}")
-    return value
 
 
 def make_ssl_context(ssl_args: dict[str, Any]) -> tuple[_stdssl.SSLContext, dict[str, Any]]:
@@ -110,8 +101,10 @@ class StreamServer(BaseServer):
     **ssl_args)``: ``listener`` is an address, e.g. ``('127.0.0.1', 8000)``
     or ``('::1', 0)``, or a listening socket; ``backlog`` (default 256)
     applies when the server binds the address itself (``SO_REUSEADDR`` is
-    set on POSIX). See :mod:`gserve.baseserver` for ``spawn`` and the life
-    of a server, and the module documentation for TLS. The connection is
+    set on POSIX; ``reuse_port=True`` sets ``SO_REUSEPORT`` too, so that
+    several processes can each listen on the same port). See
+    :mod:`gserve.baseserver` for ``spawn`` and the life of a server, and the
+    module documentation for TLS. The connection is
     closed when ``handle`` returns: to keep it, ``dup()`` the socket.
     """
 
@@ -119,13 +112,14 @@ class StreamServer(BaseServer):
     ssl_handshake_timeout: float = 10.0
 
     def __init__(self, listener: Any, handle: Callable[..., Any] | None = None,
-                 backlog: int | None = None, spawn: Any = "default", **ssl_args: Any) -> None:
-        BaseServer.__init__(self, listener, handle, spawn)
+                 backlog: int | None = None, spawn: Any = "default", *,
+                 reuse_port: bool = False, **ssl_args: Any) -> None:
+        BaseServer.__init__(self, listener, handle, spawn, reuse_port=reuse_port)
         if backlog is not None:
             if self.socket is not None:
                 raise ValueError("backlog applies when the server binds its address; "
                                  "this listener is already a socket")
-            self.backlog = _check_positive(backlog, "backlog")
+            self.backlog = positive_int(backlog, "backlog")
         self.ssl_context: _stdssl.SSLContext | None = None
         self._ssl_options: dict[str, Any] = {}
         if ssl_args:
@@ -142,6 +136,8 @@ class StreamServer(BaseServer):
         try:
             if os.name == "posix":
                 sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR, 1)
+            if self.reuse_port:
+                sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEPORT, 1)
             sock.bind(self.address)
             sock.listen(self.backlog)
         except BaseException:
@@ -195,17 +191,20 @@ class StreamServer(BaseServer):
 class DatagramServer(BaseServer):
     """A UDP server calling ``handle(data, address)`` for each datagram (not in 0.13).
 
-    ``DatagramServer(listener, handle=None, spawn='default')``; answer with
+    ``DatagramServer(listener, handle=None, spawn='default', *, reuse_port=False)``; answer with
     :meth:`sendto`. A datagram larger than :attr:`max_datagram` bytes is cut.
     """
 
     #: The largest datagram read whole.
     max_datagram: int = 65535
+    socket_type = _stdsocket.SOCK_DGRAM
 
     def init_socket(self) -> None:
         """Bind :attr:`address`."""
         sock = _gsocket_class(self.family, _stdsocket.SOCK_DGRAM)
         try:
+            if self.reuse_port:
+                sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEPORT, 1)
             sock.bind(self.address)
         except BaseException:
             sock.close()

@@ -1,7 +1,7 @@
 """gstack: cooperative networking on greenlets and libevent 2.1, shaped like gevent 0.13.
 
 This meta-package holds no logic. It depends on the layers (``gcore``,
-``ghub``, ``gsync``, ``gnet``, ``gserve``, ``gmonkey``) and lays out the
+``ghub``, ``gsync``, ``gnet``, ``gmonkey``; ``gserve`` once it is written) and lays out the
 namespace the gevent 0.13 documentation describes, so that a program reads::
 
     import gstack

@@ -5,18 +5,20 @@
 cimport cython
 from gcore._gcore cimport Loop
 
+from ghub cimport checks
 from ghub.hub cimport get_hub
+from ghub.lot cimport Lot
 
 
 cdef class Linkable:
-    cdef public object _links       # a deque of callables
+    cdef public Lot _links          # the line: callbacks and parked greenlets
     cdef public object _notifier    # the queued gcore.callback, or None
-    cdef public Py_ssize_t _owed
     cdef object __weakref__
 
     cpdef bint _ready(self) except -1
     cpdef rawlink(self, callback)
     cpdef unlink(self, callback)
+    cpdef _park(self, timeout, waiter=*)
     cpdef _check_and_notify(self)
     # (_notify_links stays a def method: it is queued as a bound method. So do
     # the methods of every class here that are handed out as callables.)

@@ -4,7 +4,7 @@
 
 cimport cython
 
-from ghub.hub cimport Waiter
+from ghub.checks cimport count, lock_timeout, wait_timeout
 from gsync._private cimport Linkable
 
 
@@ -13,5 +13,4 @@ cdef class Semaphore(Linkable):
     cdef public Py_ssize_t _nwaiters
 
     cpdef bint _ready(self) except -1
-    @cython.locals(waiter=Waiter)
     cdef _acquire_slow(self, timeout)

@@ -5,11 +5,11 @@ How it works
 
 A :class:`Semaphore` is a counter of permits and a
 :class:`~gsync._private.Linkable`. ``acquire()`` takes a permit at once when
-one is free; otherwise it links the ``switch`` of a :class:`ghub.Waiter` and
-blocks. ``release()`` adds a permit and, when greenlets wait, queues the
+one is free; otherwise it parks the greenlet in the semaphore's line (a
+:class:`ghub.lot.Lot`). ``release()`` adds a permit and, when greenlets wait, queues the
 notifier, which runs in the hub and switches into the first waiter while
 permits are left; the waiter takes its permit itself as soon as it runs. A
-waiter that times out or is killed just removes its link: no permit was
+waiter that times out or is killed just leaves the line: no permit was
 given away on its behalf, so none can be lost.
 
 The semaphores are fair: the waiters get the permits in the order they
@@ -34,23 +34,16 @@ from __future__ import annotations
 
 from greenlet import getcurrent
 
-from ghub.hub import Waiter
+from ghub.checks import count, lock_timeout, wait_timeout
 from ghub.timeout import Timeout
-from gsync._private import Linkable, check_lock_timeout, check_timeout, short_name
+from gsync._private import Linkable, short_name
 
 __all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock"]
 
-# The names of ``threading`` that this module implements (for gmonkey).
+# The names of ``threading`` whose interface this module's classes have (the tests hold
+# them to it). gmonkey does not patch these in: ``threading`` runs as it is on gmonkey's
+# ``_thread``, whose locks are this module's Lock and RLock.
 THREADING_NAMES = ("Lock", "RLock", "Semaphore", "BoundedSemaphore")
-
-
-def _check_count(value, what):
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = value.__index__()
-        except AttributeError:
-            raise TypeError(f"{what} must be an integer, not {type(value).__name__}") from None
-    return value
 
 
 class Semaphore(Linkable):
@@ -64,7 +57,7 @@ class Semaphore(Linkable):
     __slots__ = ("counter", "_nwaiters")
 
     def __init__(self, value=1):
-        value = _check_count(value, "semaphore initial value")
+        value = count(value, "semaphore initial value")
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         Linkable.__init__(self)
@@ -84,7 +77,7 @@ class Semaphore(Linkable):
     def release(self, n=1):
         """Add ``n`` permits (default 1), waking as many waiters. Never blocks; fine in the hub."""
         if n != 1:
-            n = _check_count(n, "n")
+            n = count(n, "n")
             if n < 1:
                 raise ValueError("n must be one or more")
         self.counter += n
@@ -101,7 +94,7 @@ class Semaphore(Linkable):
         or a negative timeout, ``OverflowError`` past ``threading.TIMEOUT_MAX``.
         """
         if timeout is not None:
-            timeout = check_lock_timeout(blocking, timeout)
+            timeout = lock_timeout(blocking, timeout)
         if self.counter > self._nwaiters:
             self.counter -= 1
             return True
@@ -110,26 +103,16 @@ class Semaphore(Linkable):
         return self._acquire_slow(timeout)
 
     def _acquire_slow(self, timeout):
-        waiter = Waiter()
-        switch = waiter.switch
         t = None if timeout is None else Timeout.start_new(timeout)
         self._nwaiters += 1
         try:
             while True:
-                self.rawlink(switch)
-                try:
-                    waiter.get()
-                except BaseException:
-                    self.unlink(switch)
-                    raise
+                if self._park(t) is not None:
+                    return False
                 # Woken by the notifier, in the hub, while a permit is free: take it.
                 if self.counter > 0:
                     self.counter -= 1
                     return True
-        except Timeout as exc:
-            if exc is not t:
-                raise
-            return False
         finally:
             self._nwaiters -= 1
             if t is not None:
@@ -139,23 +122,7 @@ class Semaphore(Linkable):
         """Wait for a free permit without taking it, at most ``timeout`` s; return ``counter``."""
         if self.counter > 0:
             return self.counter
-        timeout = check_timeout(timeout)
-        waiter = Waiter()
-        switch = waiter.switch
-        self.rawlink(switch)
-        t = None if timeout is None else Timeout.start_new(timeout)
-        try:
-            waiter.get()
-        except Timeout as exc:
-            self.unlink(switch)
-            if exc is not t:
-                raise
-        except BaseException:
-            self.unlink(switch)
-            raise
-        finally:
-            if t is not None:
-                t.cancel()
+        self._park(wait_timeout(timeout))
         return self.counter
 
     def __enter__(self):
@@ -184,7 +151,7 @@ class BoundedSemaphore(Semaphore):
     def release(self, n=1):
         """Add ``n`` permits; ``ValueError`` if that would exceed the initial value."""
         if n != 1:
-            n = _check_count(n, "n")
+            n = count(n, "n")
             if n < 1:
                 raise ValueError("n must be one or more")
         if self.counter + n > self._initial_value:
@@ -223,7 +190,6 @@ class Lock(Semaphore):
         self.counter = 1
         self._nwaiters = 0
         self._links.clear()
-        self._owed = 0
         self._notifier = None
 
 
@@ -257,7 +223,7 @@ class DummySemaphore(Linkable):
 
     def acquire(self, blocking=True, timeout=None):
         if timeout is not None:
-            check_lock_timeout(blocking, timeout)
+            lock_timeout(blocking, timeout)
         return True
 
     def wait(self, timeout=None):
@@ -298,7 +264,7 @@ class RLock:
         ``blocking`` and ``timeout`` as for :meth:`Semaphore.acquire`.
         """
         if timeout is not None:
-            timeout = check_lock_timeout(blocking, timeout)
+            timeout = lock_timeout(blocking, timeout)
         me = getcurrent()
         if self._owner is me:
             self._count += 1

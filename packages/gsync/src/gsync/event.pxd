@@ -2,7 +2,7 @@
 
 cimport cython
 
-from ghub.hub cimport Waiter
+from ghub.checks cimport wait_timeout
 from gsync._private cimport Linkable, _queue_notifier
 
 
@@ -15,10 +15,7 @@ cdef class Event(Linkable):
     cpdef bint _ready(self) except -1
     cpdef set(self)
     cpdef clear(self)
-    @cython.locals(waiter=Waiter)
     cpdef wait(self, timeout=*)
-    @cython.locals(waiter=Waiter)
-    cdef _wait_timeout(self, timeout)
 
 
 cdef class AsyncResult(Linkable):
@@ -27,7 +24,3 @@ cdef class AsyncResult(Linkable):
 
     cpdef bint _ready(self) except -1
     cpdef set(self, value=*)
-    @cython.locals(waiter=Waiter)
-    cpdef _wait(self, timeout, bint raise_timeout)
-    @cython.locals(waiter=Waiter)
-    cdef _wait_timeout(self, timeout, bint raise_timeout)

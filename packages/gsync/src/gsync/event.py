@@ -3,8 +3,8 @@
 How it works
 ------------
 
-Both are :class:`~gsync._private.Linkable`: a greenlet that waits links the
-``switch`` of a :class:`ghub.Waiter` and blocks in ``Waiter.get()``; ``set()``
+Both are :class:`~gsync._private.Linkable`: a greenlet that waits parks in
+the object's line (a :class:`ghub.lot.Lot`) and switches to the hub; ``set()``
 only records the new state and, if somebody is linked, queues one notifier
 with ``hub.loop.run_callback``. The notifier runs in the hub and wakes the
 links in the order they were added. ``set()`` with nobody waiting costs an
@@ -27,13 +27,14 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
-from ghub.hub import Waiter
+from ghub.checks import wait_timeout
 from ghub.timeout import Timeout
-from gsync._private import Linkable, _queue_notifier, check_timeout, short_name
+from gsync._private import Linkable, _queue_notifier, short_name
 
 __all__ = ["Event", "AsyncResult"]
 
-# The names of ``threading`` that this module implements (for gmonkey).
+# The names of ``threading`` whose interface this module's classes have (the tests hold
+# them to it; gmonkey does not patch them in: see gsync.coros).
 THREADING_NAMES = ("Event",)
 
 _NONE = object()
@@ -76,7 +77,7 @@ class Event(Linkable):
         links = self._links
         if links:
             # Everybody linked now is owed a wake-up, even if clear() comes first.
-            self._owed = len(links)
+            links.owe_all()
             if self._notifier is None:
                 self._notifier = _queue_notifier(self._notify_links)
 
@@ -94,37 +95,10 @@ class Event(Linkable):
         if self._flag:
             return True
         if timeout is not None:
-            return self._wait_timeout(check_timeout(timeout))
-        waiter = Waiter()
-        switch = waiter.switch
-        self._links.append(switch)  # rawlink(), knowing the flag is not set
-        try:
-            waiter.get()
-        except BaseException:
-            self.unlink(switch)
-            raise
-        return True
-
-    def _wait_timeout(self, timeout):
-        # wait(timeout) with a timeout (apart, so that the blocked greenlets of
-        # plain wait() keep a smaller C stack when compiled).
-        waiter = Waiter()
-        switch = waiter.switch
-        self._links.append(switch)
-        t = Timeout.start_new(timeout)
-        try:
-            waiter.get()
+            timeout = wait_timeout(timeout)
+        if self._links.park(timeout) is None:
             return True
-        except Timeout as exc:
-            self.unlink(switch)
-            if exc is not t:
-                raise
-            return self._flag
-        except BaseException:
-            self.unlink(switch)
-            raise
-        finally:
-            t.cancel()
+        return self._flag
 
 
 class AsyncResult(Linkable):
@@ -204,8 +178,10 @@ class AsyncResult(Linkable):
         if not block:
             raise Timeout()
         if timeout is not None:
-            timeout = check_timeout(timeout)
-        self._wait(timeout, True)
+            timeout = wait_timeout(timeout)
+        expired = self._links.park(timeout)
+        if expired is not None:
+            raise expired
         if self._exception is None:
             return self.value
         raise self._exception
@@ -222,41 +198,9 @@ class AsyncResult(Linkable):
         """
         if self._exception is _NONE:
             if timeout is not None:
-                timeout = check_timeout(timeout)
-            self._wait(timeout, False)
+                timeout = wait_timeout(timeout)
+            self._links.park(timeout)
         return self.value
-
-    def _wait(self, timeout, raise_timeout):
-        # Called only while nothing is stored.
-        if timeout is not None:
-            self._wait_timeout(timeout, raise_timeout)
-            return
-        waiter = Waiter()
-        switch = waiter.switch
-        self._links.append(switch)  # rawlink(), knowing we are not ready
-        try:
-            waiter.get()
-        except BaseException:
-            self.unlink(switch)
-            raise
-
-    def _wait_timeout(self, timeout, raise_timeout):
-        # _wait() with a timeout (apart: see Event._wait_timeout).
-        waiter = Waiter()
-        switch = waiter.switch
-        self._links.append(switch)
-        t = Timeout.start_new(timeout)
-        try:
-            waiter.get()
-        except Timeout as exc:
-            self.unlink(switch)
-            if exc is not t or raise_timeout:
-                raise
-        except BaseException:
-            self.unlink(switch)
-            raise
-        finally:
-            t.cancel()
 
     def __call__(self, source):
         """Store the outcome of ``source``, a finished greenlet (or anything with the same API)."""

@@ -7,8 +7,8 @@ A :class:`Group` keeps its greenlets in insertion order and links itself to
 each one (``rawlink``): when a greenlet dies, the link, run in the hub,
 removes it from the group. An :class:`~gsync.event.Event` is set whenever
 the group is empty, which is what ``join()`` waits for; ``join(raise_error=True)``
-also registers a :class:`ghub.Waiter` into which the death link throws the
-first error of a member.
+parks in that event's line with a :class:`ghub.Waiter` that it also
+registers, into which the death link throws the first error of a member.
 
 A :class:`Pool` is a Group with a :class:`~gsync.coros.Semaphore` of ``size``
 permits: ``add()``/``spawn()`` take a permit first (blocking while the pool is
@@ -29,7 +29,8 @@ from collections import deque
 from greenlet import getcurrent
 
 from ghub import Greenlet, GreenletExit, Timeout, Waiter, joinall
-from gsync._private import check_timeout, short_name
+from ghub.checks import count, function, wait_timeout
+from gsync._private import short_name
 from gsync.coros import DummySemaphore, Semaphore
 from gsync.event import Event
 from gsync.queue import Queue
@@ -88,7 +89,7 @@ class Group:
                 f"a {type(self).__name__} holds Greenlet-like objects (with rawlink), "
                 f"not {type(greenlet).__name__}")
         self.greenlets[greenlet] = None
-        self._empty._flag = False  # Event.clear(), inlined
+        self._empty.clear()
         rawlink(self._on_death)
 
     def _discard(self, greenlet):
@@ -128,7 +129,7 @@ class Group:
 
     def spawn_later(self, seconds, *args, **kwargs):
         """Like :meth:`spawn`, but the greenlet starts ``seconds`` later."""
-        seconds = check_timeout(seconds)
+        seconds = wait_timeout(seconds)
         greenlet = self.greenlet_class(*args, **kwargs)
         self.add(greenlet)
         greenlet.start_later(seconds)
@@ -169,27 +170,16 @@ class Group:
         that fails while we wait, as soon as it fails. Greenlets added while
         we wait are waited for too.
         """
-        timeout = check_timeout(timeout)
+        timeout = wait_timeout(timeout)
         if not raise_error:
             return self._empty.wait(timeout)
         if not self.greenlets:
             return True
         waiter = Waiter()
-        switch = waiter.switch
-        self._empty.rawlink(switch)
         self._error_waiters.append(waiter)
-        t = None if timeout is None else Timeout.start_new(timeout)
         try:
-            waiter.get()
-            return True
-        except Timeout as exc:
-            if exc is not t:
-                raise
-            return False
+            return self._empty._park(timeout, waiter) is None
         finally:
-            if t is not None:
-                t.cancel()
-            self._empty.unlink(switch)
             self._error_waiters.remove(waiter)
 
     def kill(self, exception=GreenletExit, block=True, timeout=None):
@@ -198,9 +188,8 @@ class Group:
         Greenlets added while it waits are killed too. Never raises for the
         timeout.
         """
-        timeout = check_timeout(timeout)
-        t = None if timeout is None or not block else Timeout.start_new(timeout)
-        try:
+        timeout = wait_timeout(timeout)
+        with Timeout(timeout if block else None, False):   # silent: returns when it passes
             while self.greenlets:
                 killed = []
                 for greenlet in list(self.greenlets):
@@ -215,12 +204,6 @@ class Group:
                 else:
                     # Only members killed by somebody else are left: wait for them.
                     self._empty.wait()
-        except Timeout as exc:
-            if exc is not t:
-                raise
-        finally:
-            if t is not None:
-                t.cancel()
 
     killall = kill
 
@@ -309,8 +292,7 @@ class Group:
     def _imap_window(self, maxsize):
         if maxsize is None:
             return IMAP_WINDOW
-        if isinstance(maxsize, bool) or not isinstance(maxsize, int):
-            raise TypeError(f"maxsize must be a positive integer, not {type(maxsize).__name__}")
+        maxsize = count(maxsize, "maxsize")
         if maxsize < 1:
             raise ValueError(f"maxsize must be a positive integer, not {maxsize!r}")
         return maxsize
@@ -335,8 +317,7 @@ class _IMap:
     """The lazy iterator of imap/imap_unordered/map (see :meth:`Group.imap`)."""
 
     def __init__(self, group, func, iterables, window, ordered):
-        if not callable(func):
-            raise TypeError(f"func must be callable, not {type(func).__name__}")
+        function(func, "func")
         if not iterables:
             raise TypeError("imap() needs at least one iterable")
         self._group = group
@@ -398,13 +379,7 @@ class Pool(Group):
 
     def __init__(self, size=None, greenlet_class=None):
         if size is not None:
-            if isinstance(size, bool) or not isinstance(size, int):
-                try:
-                    size = size.__index__()
-                except AttributeError:
-                    raise TypeError(
-                        f"pool size must be a positive integer or None, not {type(size).__name__}"
-                    ) from None
+            size = count(size, "pool size")
             if size < 1:
                 raise ValueError(
                     f"Invalid size for pool (positive integer or None required): {size!r}")

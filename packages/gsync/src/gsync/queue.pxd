@@ -5,7 +5,9 @@
 
 cimport cython
 
+from ghub.checks cimport count, wait_timeout
 from ghub.hub cimport Waiter, get_hub
+from ghub.lot cimport Lot
 from gsync._private cimport _queue_notifier
 
 
@@ -21,8 +23,8 @@ cdef class Queue:
     cdef public object queue
     cdef public object _putitem
     cdef public object _getitem
-    cdef public object _getters
-    cdef public object _putters
+    cdef public Lot _getters
+    cdef public Lot _putters
     cdef public object _notifier
     cdef dict __dict__
     cdef object __weakref__
@@ -31,7 +33,6 @@ cdef class Queue:
     cdef _put_blocking(self, item, timeout)
     @cython.locals(putter=_Putter)
     cdef _put_from_hub(self, item)
-    @cython.locals(waiter=Waiter)
     cdef _get_blocking(self, timeout)
     @cython.locals(putter=_Putter)
     cdef _take(self)

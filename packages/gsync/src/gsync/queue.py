@@ -4,19 +4,19 @@ How it works
 ------------
 
 A queue holds its items in ``self.queue`` (a deque, a list for the LIFO and
-priority queues) and two lines of blocked greenlets: the getters (each a
-:class:`ghub.Waiter`) and the putters (a Waiter with the item it wants to
-put). ``put()`` on a queue with room and ``get()`` on a queue with items
+priority queues) and two lines of blocked greenlets, each a
+:class:`ghub.lot.Lot`: the getters, and the putters (each with the item it
+wants to put). ``put()`` on a queue with room and ``get()`` on a queue with items
 never touch the hub; if somebody is waiting on the other side they queue
 one notifier, ``_unlock``, with ``hub.loop.run_callback``.
 
 ``_unlock`` runs in the hub. While a getter waits and an item is there, it
-pops the first getter and switches straight into it; while a putter waits
-and there is room, it does the same for the first putter. The woken
+unparks the first getter, which switches straight into it; while a putter
+waits and there is room, it does the same for the first putter. The woken
 greenlet runs at once, before ``_unlock`` looks again, and moves the item
 itself: a getter takes the item out of the queue, a putter puts its item
-in. A greenlet that times out or is killed while it waits only removes
-itself from its line: no item was moved on its behalf, so no item is ever
+in. A greenlet that times out or is killed while it waits only leaves its
+line: no item was moved on its behalf, so no item is ever
 lost or delivered twice. Waiters are served in the order they started
 waiting; a greenlet that finds an item (or room) at once takes it without
 waiting, as with the stdlib's queues, so ``qsize()``, ``empty()`` and
@@ -45,9 +45,11 @@ from queue import Empty, Full
 
 from greenlet import getcurrent
 
+from ghub.checks import count, wait_timeout
 from ghub.hub import Waiter, get_hub
+from ghub.lot import Lot
 from ghub.timeout import Timeout
-from gsync._private import _queue_notifier, check_timeout, short_name
+from gsync._private import _queue_notifier, short_name
 from gsync.event import Event
 
 __all__ = ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty"]
@@ -56,17 +58,12 @@ __all__ = ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empt
 def _check_maxsize(maxsize):
     if maxsize is None:
         return None
-    if isinstance(maxsize, bool) or not isinstance(maxsize, int):
-        try:
-            maxsize = maxsize.__index__()
-        except AttributeError:
-            raise TypeError(
-                f"maxsize must be an integer or None, not {type(maxsize).__name__}") from None
+    maxsize = count(maxsize, "maxsize")
     return None if maxsize < 0 else maxsize
 
 
 class _Putter:
-    """A greenlet blocked in ``put()``: its Waiter and its item."""
+    """A greenlet blocked in ``put()``: its Waiter and its item; its link in the putters' line."""
 
     __slots__ = ("waiter", "item", "taken", "wakeup")
 
@@ -75,6 +72,9 @@ class _Putter:
         self.item = item
         self.taken = False
         self.wakeup = None  # channel: the callback a getter queued to wake us
+
+    def __call__(self, value):
+        self.waiter.switch(value)
 
 
 class Queue:
@@ -97,8 +97,8 @@ class Queue:
         # What put()/get() call to move an item: the storage's own (C) methods
         # when _put/_get are not overridden, so the hot path runs no extra frame.
         self._putitem, self._getitem = self._item_movers()
-        self._getters = deque()
-        self._putters = deque()
+        self._getters = Lot()
+        self._putters = Lot()
         self._notifier = None
 
     # -- storage (overridable) -----------------------------------------------
@@ -159,7 +159,7 @@ class Queue:
         ``ValueError`` for a negative timeout.
         """
         if timeout is not None and block:
-            timeout = check_timeout(timeout)
+            timeout = wait_timeout(timeout)
         maxsize = self._maxsize
         if maxsize is None or len(self.queue) < maxsize:
             self._putitem(item)
@@ -185,35 +185,29 @@ class Queue:
         self.put(item, False)
 
     def _put_blocking(self, item, timeout):
-        expired = None
-        t = None
-        if timeout is not None:
-            expired = Full()
-            t = Timeout.start_new(timeout, expired)
+        t = None if timeout is None else Timeout.start_new(timeout)
         putters = self._putters
         try:
             while True:
                 putter = _Putter(Waiter(), item)
-                putters.append(putter)
                 if self._maxsize == 0 and self._getters:
                     self._schedule_unlock()
                 try:
-                    putter.waiter.get()
-                except BaseException as exc:
+                    expired = putters.park(t, putter.waiter, putter)
+                except BaseException:
                     if putter.taken:
                         # A getter took the item before our wake-up arrived:
-                        # it is delivered. Our own timeout is moot then.
+                        # it is delivered (but we were interrupted).
                         putter.wakeup.cancel()
-                        if exc is expired:
-                            return
-                        raise
-                    try:
-                        putters.remove(putter)
-                    except ValueError:
-                        pass
                     raise
                 if putter.taken:
+                    # Delivered; if our timeout expired after the getter took
+                    # the item, it is moot.
+                    if expired is not None:
+                        putter.wakeup.cancel()
                     return
+                if expired is not None:
+                    raise Full
                 maxsize = self._maxsize
                 if maxsize is None or len(self.queue) < maxsize:
                     # Woken by _unlock because there is room: put the item ourselves.
@@ -229,16 +223,13 @@ class Queue:
         putter = _Putter(None, item)
         putters = self._putters
         getters = self._getters
-        putters.append(putter)
+        putters.add(putter)
         try:
             while getters and not putter.taken:
-                getters.popleft().switch(None)
+                getters.unpark(None)
         finally:
             if not putter.taken:
-                try:
-                    putters.remove(putter)
-                except ValueError:
-                    pass
+                putters.remove(putter)
         if not putter.taken:
             raise Full
 
@@ -253,7 +244,7 @@ class Queue:
         ``ValueError`` for a negative timeout.
         """
         if timeout is not None and block:
-            timeout = check_timeout(timeout)
+            timeout = wait_timeout(timeout)
         if len(self.queue):
             item = self._getitem()
             if self._putters and self._notifier is None:
@@ -270,23 +261,12 @@ class Queue:
         return self.get(False)
 
     def _get_blocking(self, timeout):
-        t = None
-        if timeout is not None:
-            t = Timeout.start_new(timeout, Empty())
+        t = None if timeout is None else Timeout.start_new(timeout)
         getters = self._getters
         try:
             while True:
-                waiter = Waiter()
-                getters.append(waiter)
-                try:
-                    waiter.get()
-                except BaseException:
-                    # Interrupted while waiting: nothing was taken for us.
-                    try:
-                        getters.remove(waiter)
-                    except ValueError:
-                        pass
-                    raise
+                if getters.park(t) is not None:
+                    raise Empty
                 # Woken by _unlock because an item is there: take it ourselves.
                 if len(self.queue):
                     item = self._get()
@@ -327,9 +307,9 @@ class Queue:
             while True:
                 maxsize = self._maxsize
                 if getters and (len(self.queue) or (maxsize == 0 and putters)):
-                    getters.popleft().switch(None)
+                    getters.unpark(None)
                 elif putters and (maxsize is None or 0 < maxsize > len(self.queue)):
-                    putters.popleft().waiter.switch(None)
+                    putters.unpark(None)
                 else:
                     break
         finally:
@@ -401,7 +381,7 @@ class JoinableQueue(Queue):
     def _put(self, item):
         Queue._put(self, item)
         self.unfinished_tasks += 1
-        self._finished._flag = False  # Event.clear(), inlined: this is put()'s path
+        self._finished.clear()
 
     def task_done(self):
         """Mark one task done; ``ValueError`` if called more times than items were put."""
