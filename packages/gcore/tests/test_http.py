@@ -236,7 +236,8 @@ def test_streamed_reply_is_chunked_on_http11(loop, listener):
 def test_dropped_request_is_answered_500(loop, listener):
     server = make_server(loop, listener, lambda req: None)
     port = listener.getsockname()[1]
-    (head, body), = run_with_client(loop, lambda: exchange(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
+    (head, body), = run_with_client(
+        loop, lambda: exchange(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
     server.close()
     assert status(head) == 500
 
@@ -318,7 +319,8 @@ def test_limits_413_and_methods_501(loop, listener):
 
 
 def test_limit_arguments_are_checked(loop):
-    for name, value, error in [("max_body_size", 0, ValueError), ("max_headers_size", "1", TypeError),
+    for name, value, error in [("max_body_size", 0, ValueError),
+                               ("max_headers_size", "1", TypeError),
                                ("timeout", None, ValueError), ("timeout", -1, ValueError),
                                ("allowed_methods", ["BREW"], ValueError)]:
         with pytest.raises(error):

@@ -113,11 +113,8 @@ def test_request_left_unanswered_gets_500(threaded, how):
             raise RuntimeError("handler failed")
 
     server = threaded(lambda: HTTPServer(("127.0.0.1", 0), handle))
-    server.server.__class__  # (started)
-    hub_errors = []
     reply = requests.get(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT)
     assert reply.status_code == 500
-    assert hub_errors == []
     # The server goes on.
     assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).status_code == 500
 

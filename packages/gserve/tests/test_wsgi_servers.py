@@ -364,7 +364,7 @@ def test_unread_body_is_drained_and_the_connection_kept(serve):
     sock.close()
 
 
-@pytest.mark.pywsgi_only("libevent answers Expect: 100-continue itself, before the application runs")
+@pytest.mark.pywsgi_only("libevent answers Expect: 100-continue itself, before the app runs")
 def test_unread_body_after_expect_closes_without_continue(serve):
     server = serve(hello)
     sock = connect(server)
@@ -376,7 +376,8 @@ def test_unread_body_after_expect_closes_without_continue(serve):
     assert b"100 Continue" not in raw
 
 
-@pytest.mark.pywsgi_only("the body is read whole before the application runs: a client gone mid-body never reaches it (test_wsgi.py checks the server then)")
+@pytest.mark.pywsgi_only("the body is read whole before the application runs: a client "
+                         "gone mid-body never reaches it (test_wsgi.py checks the server then)")
 def test_body_cut_short_by_the_client_is_not_answered(serve):
     seen = []
 
