@@ -127,16 +127,17 @@ def require_program(name, package, case):
     return path
 
 
-def compile_c(source, directory, case):
+def compile_c(source, directory, case, flags=()):
     """Compile the C file ``source`` with ``$CC`` (default ``cc``) ``-O2`` into ``directory``.
 
-    Returns the program's path; a missing compiler or a failed build is a
-    RuntimeError that says so (and what to install).
+    ``flags`` follow the source (libraries: ``["-levent"]``). Returns the
+    program's path; a missing compiler or a failed build is a RuntimeError
+    that says so (and what to install).
     """
     compiler = shlex.split(os.environ.get("CC", "cc"))
     program = os.path.join(directory, os.path.splitext(os.path.basename(source))[0])
     try:
-        subprocess.run([*compiler, "-O2", "-o", program, str(source)], check=True,
+        subprocess.run([*compiler, "-O2", "-o", program, str(source), *flags], check=True,
                        capture_output=True, text=True)
     except FileNotFoundError:
         raise RuntimeError(f"{case} needs a C compiler ({compiler[0]!r} not found: set CC, "

@@ -36,9 +36,12 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from _common import (
     child_cpu,
+    compile_c,
     cpu_pair,
     pin_to_cpu,
     process_cpu_seconds,
@@ -47,7 +50,7 @@ from _common import (
     stop_child,
 )
 
-__all__ = ["BODY", "application", "serve", "measure", "child_main"]
+__all__ = ["BODY", "application", "serve", "measure", "measure_floor", "child_main"]
 
 BODY = b"Hello, World!"
 THREADS = 1
@@ -65,19 +68,27 @@ def application(environ, start_response):
     return [BODY]
 
 
-def server_api(lib):
-    """(WSGIServer class, socket module) of ``lib``; an ImportError if it has none yet."""
+def server_api(lib, variant="pywsgi"):
+    """(WSGIServer class, socket module) of ``lib``; an ImportError if it has none yet.
+
+    ``variant``: ``"pywsgi"`` (the pure-Python server) or ``"wsgi"`` (gstack's
+    server on libevent's evhttp; gevent has none since 1.0, its column stays
+    on gevent.pywsgi).
+    """
     if lib == "gstack":
         import gnet.socket as socket_module
-        from gserve.pywsgi import WSGIServer
+        if variant == "wsgi":
+            from gserve.wsgi import WSGIServer
+        else:
+            from gserve.pywsgi import WSGIServer
     else:
         import gevent.socket as socket_module
         from gevent.pywsgi import WSGIServer
     return WSGIServer, socket_module
 
 
-def serve(lib):
-    WSGIServer, socket_module = server_api(lib)  # noqa: N806
+def serve(lib, variant="pywsgi"):
+    WSGIServer, socket_module = server_api(lib, variant)  # noqa: N806
     listener = socket_module.socket(socket_module.AF_INET, socket_module.SOCK_STREAM)
     listener.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_REUSEADDR, 1)
     # Accepted sockets inherit TCP_NODELAY from the listener (Linux), as under gunicorn.
@@ -91,9 +102,9 @@ def serve(lib):
 
 
 def child_main(argv):
-    """``<case>.py LIB serve [--cpu N]``: run the WSGI server."""
+    """``<case>.py LIB serve [VARIANT] [--cpu N]``: run the WSGI server."""
     argv = child_cpu(list(argv))
-    serve(argv[0])
+    serve(*argv[:2])
     sys.exit(0)
 
 
@@ -202,17 +213,40 @@ def run_wrk(wrk, port, seconds, close):
     return requests, duration
 
 
-def measure(script, lib, close):
-    """Start ``script lib serve`` (the server of ``lib``), check it, load it with wrk.
+def measure(script, lib, close, variant="pywsgi"):
+    """Start ``script lib serve variant`` (the server of ``lib``), check it, load it with wrk.
 
     Returns (k requests/s, k requests per second of the server's CPU time
     during the measured wrk run).
     """
-    server_api(lib)  # a layer that is not written yet shows as "missing", not as an error
-    wrk = require_program("wrk", "wrk", os.path.splitext(os.path.basename(script))[0])
-    server_cpu, client_cpu = cpu_pair()
-    proc, line = start_child(script, lib, "serve", cpu=server_cpu)
+    server_api(lib, variant)  # a layer that is not written yet shows as "missing", not as an error
+    server_cpu, _ = cpu_pair()
+    proc, line = start_child(script, lib, "serve", variant, cpu=server_cpu)
+    return drive(proc, line, script, close)
+
+
+def measure_floor(script, close):
+    """The same for the C program on libevent's evhttp (``_evhttp_floor.c``): the ceiling."""
+    server_cpu, _ = cpu_pair()
+    case = os.path.splitext(os.path.basename(script))[0]
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libevent"], capture_output=True,
+                           text=True).stdout.split() or ["-levent"]
+    with tempfile.TemporaryDirectory() as tmp:
+        program = compile_c(Path(__file__).with_name("_evhttp_floor.c"), tmp, case, flags)
+        proc = subprocess.Popen([program, str(-1 if server_cpu is None else server_cpu)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait()
+            raise RuntimeError(f"{program} exited with {proc.returncode}")
+        return drive(proc, line.strip(), script, close)
+
+
+def drive(proc, line, script, close):
+    """Check the server ``proc`` (its port is ``line``), load it with wrk, then stop it."""
     try:
+        wrk = require_program("wrk", "wrk", os.path.splitext(os.path.basename(script))[0])
+        _, client_cpu = cpu_pair()
         port = int(line)
         pin_to_cpu(client_cpu)  # wrk inherits this CPU
         check_server(port, close)

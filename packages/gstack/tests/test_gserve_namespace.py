@@ -6,11 +6,13 @@ import pytest
 
 import gserve.backdoor
 import gserve.baseserver
+import gserve.http
 import gserve.pywsgi
 import gserve.server
+import gserve.wsgi
 
 LAYER = {"server": gserve.server, "baseserver": gserve.baseserver, "pywsgi": gserve.pywsgi,
-         "backdoor": gserve.backdoor}
+         "backdoor": gserve.backdoor, "http": gserve.http, "wsgi": gserve.wsgi}
 
 # The 0.13 reference's names in each module ("Implementing servers" and its changelog).
 NAMES_0_13 = {
@@ -18,6 +20,8 @@ NAMES_0_13 = {
     "baseserver": ["BaseServer"],
     "pywsgi": ["WSGIServer", "WSGIHandler"],
     "backdoor": ["BackdoorServer"],
+    "http": ["HTTPServer"],
+    "wsgi": ["WSGIServer"],
 }
 
 
@@ -58,3 +62,24 @@ def test_the_0_13_server_example_runs_on_gstack_paths():
     gstack.sleep(0.05)
     server.stop()
     assert seen == [b"hi"]
+
+
+def test_the_0_13_wsgi_example_runs_on_gstack_paths():
+    # "The difference between wsgi.WSGIServer and pywsgi.WSGIServer": both serve an application.
+    from gstack import pywsgi, socket, wsgi
+
+    def application(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    for module in (wsgi, pywsgi):
+        server = module.WSGIServer(("127.0.0.1", 0), application, log=None)
+        server.start()
+        client = socket.create_connection(("127.0.0.1", server.server_port))
+        client.sendall(b"GET /hi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := client.recv(4096):
+            data += chunk
+        client.close()
+        server.stop()
+        assert data.startswith(b"HTTP/1.") and data.endswith(b"/hi"), module.__name__

@@ -55,6 +55,12 @@ __all__ = [
     "DNS_IPv4_A", "DNS_PTR", "DNS_IPv6_AAAA", "DNS_QUERY_NO_SEARCH", "DNS_EAI_CANCEL",
     # non-blocking socket I/O (io.pxi)
     "recv_nowait", "recv_into_nowait", "send_nowait",
+    # evbuffer and evhttp (buffer.pxi, http.pxi)
+    "buffer", "http", "http_request", "http_connection",
+    "HTTP_MAX_HEADERS_SIZE", "HTTP_MAX_BODY_SIZE", "HTTP_TIMEOUT",
+    "EVHTTP_REQ_GET", "EVHTTP_REQ_POST", "EVHTTP_REQ_HEAD", "EVHTTP_REQ_PUT",
+    "EVHTTP_REQ_DELETE", "EVHTTP_REQ_OPTIONS", "EVHTTP_REQ_TRACE", "EVHTTP_REQ_CONNECT",
+    "EVHTTP_REQ_PATCH", "EVHTTP_REQUEST", "EVHTTP_RESPONSE",
 ]
 
 include "loop.pxi"
@@ -63,9 +69,17 @@ include "api.pxi"
 include "arena.pxi"
 include "dns.pxi"
 include "io.pxi"
+include "buffer.pxi"
+include "http.pxi"
 
 # The C constants, as module attributes for Python code.
 globals().update(
     EV_TIMEOUT=EV_TIMEOUT, EV_READ=EV_READ, EV_WRITE=EV_WRITE, EV_SIGNAL=EV_SIGNAL,
     EV_PERSIST=EV_PERSIST, EV_ET=EV_ET, EV_CLOSED=EV_CLOSED,
+    EVHTTP_REQ_GET=EVHTTP_REQ_GET, EVHTTP_REQ_POST=EVHTTP_REQ_POST,
+    EVHTTP_REQ_HEAD=EVHTTP_REQ_HEAD, EVHTTP_REQ_PUT=EVHTTP_REQ_PUT,
+    EVHTTP_REQ_DELETE=EVHTTP_REQ_DELETE, EVHTTP_REQ_OPTIONS=EVHTTP_REQ_OPTIONS,
+    EVHTTP_REQ_TRACE=EVHTTP_REQ_TRACE, EVHTTP_REQ_CONNECT=EVHTTP_REQ_CONNECT,
+    EVHTTP_REQ_PATCH=EVHTTP_REQ_PATCH, EVHTTP_REQUEST=EVHTTP_REQUEST,
+    EVHTTP_RESPONSE=EVHTTP_RESPONSE,
 )

@@ -25,7 +25,9 @@ a response would let the application's input split the response), all of
 them ``str`` (``TypeError``).
 
 The pure-Python server (:mod:`gserve.pywsgi`) and the libevent-http one
-share this module, so both give applications the same environ.
+(:mod:`gserve.wsgi`) share this module, so both give applications the same
+environ, refuse a bad request with the same answer (:func:`error_response`)
+and raise the same :class:`ClientDisconnected`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "SERVER_SOFTWARE", "base_environ", "request_environ", "check_start_response",
-    "http_date", "status_reason",
+    "http_date", "status_reason", "error_response", "ClientDisconnected",
+    "DEFAULT_LOG_FORMAT",
 ]
 
 from http import HTTPStatus as _HTTPStatus
@@ -210,3 +213,29 @@ def http_date() -> str:
         cache[1] = formatdate(now, usegmt=True)
         cache[0] = now
     return cache[1]
+
+
+#: The access log's fields, and the default format, of both WSGI servers.
+DEFAULT_LOG_FORMAT = ('%(client_ip)s - - [%(time)s] "%(request_line)s" %(status)s %(length)s '
+                      '%(wall_seconds).6f')
+
+
+class ClientDisconnected(ConnectionError):
+    """The client's connection failed or closed while the server read from it or wrote to it.
+
+    Raised into the application by ``wsgi.input`` and ``write()``; an
+    application need not catch it (the server then closes the connection
+    quietly). A ``ConnectionError``, so code catching ``OSError`` still does.
+    """
+
+
+def error_response(code: int, message: str, reason: str | None = None) -> bytes:
+    """A whole ``code`` response that closes the connection: a plain-text body saying why."""
+    if reason is None:
+        reason = status_reason(code)
+    body = f"{code} {reason}: {message}\n".encode("latin-1", "replace")
+    head = (f"HTTP/1.1 {code} {reason}\r\n"
+            f"Content-Type: text/plain; charset=latin-1\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"Date: {http_date()}\r\nConnection: close\r\n\r\n").encode("latin-1")
+    return head + body

@@ -67,6 +67,7 @@ from typing import Any
 from ghub import GreenletExit, checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, RequestParser
+from gserve._wsgi import ClientDisconnected
 from gserve.server import StreamServer
 
 __all__ = ["WSGIServer", "WSGIHandler", "Input", "ClientDisconnected"]
@@ -76,22 +77,12 @@ _NO_BODY_STATUS = frozenset({204, 304})
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # A head and body up to this size are joined into one send.
 _JOIN_LIMIT = 16384
-# Access-log fields, and the default format.
-DEFAULT_LOG_FORMAT = ('%(client_ip)s - - [%(time)s] "%(request_line)s" %(status)s %(length)s '
-                      '%(wall_seconds).6f')
+# Access-log fields, and the default format (shared with gserve.wsgi).
+DEFAULT_LOG_FORMAT = _wsgi.DEFAULT_LOG_FORMAT
 
 
 class _ConnectionDone(Exception):
     """Internal: the connection ends here (the client left, or a reply was sent and it closes)."""
-
-
-class ClientDisconnected(ConnectionError):
-    """The client's connection failed or closed while the server read from it or wrote to it.
-
-    Raised into the application by ``wsgi.input`` and ``write()``; an
-    application need not catch it (the server then closes the connection
-    quietly). A ``ConnectionError``, so code catching ``OSError`` still does.
-    """
 
 
 class Input:
@@ -359,17 +350,13 @@ class WSGIHandler:
             return
         if reason is None:
             reason = _wsgi.status_reason(code)
-        body = f"{code} {reason}: {message}\n".encode("latin-1", "replace")
-        head = (f"HTTP/1.1 {code} {reason}\r\n"
-                f"Content-Type: text/plain; charset=latin-1\r\n"
-                f"Content-Length: {len(body)}\r\n"
-                f"Date: {_wsgi.http_date()}\r\nConnection: close\r\n\r\n").encode("latin-1")
+        response = _wsgi.error_response(code, message, reason)
         self.headers_sent = True
         self.status = f"{code} {reason}"
         self.code = code
-        self.response_length = len(body)
+        self.response_length = len(response) - response.index(b"\r\n\r\n") - 4
         try:
-            self.socket.sendall(head + body)
+            self.socket.sendall(response)
         except OSError:
             pass
         if self.request is None or self.time_start == 0.0:
