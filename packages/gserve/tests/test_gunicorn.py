@@ -45,12 +45,12 @@ def _version_options():
 def gunicorn(tmp_path):
     procs = []
 
-    def start(workers=2, *extra):
+    def start(workers=2, *extra, worker_class="gserve.gunicorn.PyWSGIWorker"):
         (tmp_path / "pidapp.py").write_text(APP)
         log = tmp_path / "access.log"
         errors = open(tmp_path / "error.log", "w+")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gserve.gunicorn.PyWSGIWorker",
+            [sys.executable, "-m", "gunicorn", "-k", worker_class,
              "-w", str(workers), "-b", "127.0.0.1:0", "--graceful-timeout", "5",
              "--access-logfile", str(log), "--chdir", str(tmp_path), *_version_options(),
              *extra, "pidapp:app"],
@@ -88,8 +88,12 @@ def pids(url, count, keep_alive=False):
                 for _ in range(count)}
 
 
-def test_workers_serve_concurrent_clients(gunicorn):
-    proc, url, log, _ = gunicorn(2)
+WORKERS = ["gserve.gunicorn.PyWSGIWorker", "gserve.gunicorn.WSGIWorker"]
+
+
+@pytest.mark.parametrize("worker_class", WORKERS)
+def test_workers_serve_concurrent_clients(gunicorn, worker_class):
+    proc, url, log, _ = gunicorn(2, worker_class=worker_class)
 
     def client(i):
         with requests.Session() as session:   # keep-alive for half of them
@@ -106,8 +110,9 @@ def test_workers_serve_concurrent_clients(gunicorn):
     assert len(lines) >= 160 and '"GET / HTTP/1.1" 200' in lines[-1]
 
 
-def test_a_killed_worker_is_replaced(gunicorn):
-    proc, url, _, _ = gunicorn(2)
+@pytest.mark.parametrize("worker_class", WORKERS)
+def test_a_killed_worker_is_replaced(gunicorn, worker_class):
+    proc, url, _, _ = gunicorn(2, worker_class=worker_class)
     before = pids(url, 40)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
@@ -121,8 +126,9 @@ def test_a_killed_worker_is_replaced(gunicorn):
     assert proc.poll() is None
 
 
-def test_sigterm_lets_requests_in_flight_finish(gunicorn):
-    proc, url, _, errors = gunicorn(2)
+@pytest.mark.parametrize("worker_class", WORKERS)
+def test_sigterm_lets_requests_in_flight_finish(gunicorn, worker_class):
+    proc, url, _, errors = gunicorn(2, worker_class=worker_class)
     with concurrent.futures.ThreadPoolExecutor(2) as executor:
         slow = executor.submit(requests.get, url + "/slow", timeout=TIMEOUT)
         time.sleep(0.3)

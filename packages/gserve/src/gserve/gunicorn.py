@@ -1,4 +1,4 @@
-"""gunicorn worker classes: ``gunicorn -k gserve.gunicorn.PyWSGIWorker app:app``.
+"""gunicorn worker classes: ``gunicorn -k gserve.gunicorn.PyWSGIWorker app:app`` (or WSGIWorker).
 
 How it works
 ------------
@@ -10,7 +10,8 @@ per-loop resolver), and takes back the signal wake-up descriptor that
 gunicorn's own signal set-up replaces, so that ``SIGTERM`` and friends reach
 their handlers at once even while the loop waits. It then starts one
 :class:`gserve.pywsgi.WSGIServer` per gunicorn listener (a duplicate of its
-descriptor), with:
+descriptor; :class:`WSGIWorker` starts :class:`gserve.wsgi.WSGIServer`, on
+libevent's HTTP server, instead: faster, without TLS or upgrades), with:
 
 - ``worker_connections`` as the size of the pool of connections (the
   server stops accepting while it is full);
@@ -42,6 +43,7 @@ from typing import Any
 import ghub
 from gnet import socket as _gsocket
 from gserve.pywsgi import WSGIHandler, WSGIServer
+from gserve.wsgi import WSGIServer as EvhttpWSGIServer
 from gsync.pool import Pool
 
 try:
@@ -51,7 +53,7 @@ except ImportError as exc:   # pragma: no cover - depends on the environment
     raise ImportError("gserve.gunicorn needs gunicorn: pip install gunicorn "
                       f"(or gserve[gunicorn]); {exc}") from exc
 
-__all__ = ["PyWSGIWorker", "GunicornWSGIHandler"]
+__all__ = ["PyWSGIWorker", "WSGIWorker", "GunicornWSGIHandler"]
 
 
 class _Response:
@@ -114,21 +116,24 @@ class PyWSGIWorker(_Worker):
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
 
-    def make_servers(self) -> list[WSGIServer]:
-        """One server per gunicorn listener, sharing one pool of connections."""
-        pool = Pool(self.cfg.worker_connections)
+    def make_server(self, sock: Any, pool: Pool) -> Any:
+        """The server of one gunicorn listener (``sock``, a duplicate of its descriptor)."""
         ssl_args: dict[str, Any] = {}
         if self.cfg.is_ssl:
             ssl_args["ssl_context"] = _gunicorn_ssl_context(self.cfg)
+        return self.server_class(sock, self.wsgi, spawn=pool, log=None,
+                                 error_log=sys.stderr, handler_class=self.handler_class,
+                                 keepalive_timeout=float(self.cfg.keepalive), **ssl_args)
+
+    def make_servers(self) -> list[Any]:
+        """One server per gunicorn listener, sharing one pool of connections."""
+        pool = Pool(self.cfg.worker_connections)
         servers = []
         for listener in self.sockets:
             sock = _gsocket.socket(listener.family, listener.type, 0,
                                    fileno=os.dup(listener.fileno()))
-            server = self.server_class(sock, self.wsgi, spawn=pool, log=None,
-                                       error_log=sys.stderr, handler_class=self.handler_class,
-                                       keepalive_timeout=float(self.cfg.keepalive),
-                                       **ssl_args)
-            server.worker = self   # type: ignore[attr-defined]
+            server = self.make_server(sock, pool)
+            server.worker = self
             servers.append(server)
         return servers
 
@@ -149,3 +154,47 @@ class PyWSGIWorker(_Worker):
         stopping = [ghub.spawn(server.stop, graceful) for server in servers]
         ghub.joinall(stopping)
         self.notify()
+
+
+class _EvhttpAccessLog:
+    """gserve.wsgi's access-log lines, handed to gunicorn's access log."""
+
+    def __init__(self, worker: WSGIWorker) -> None:
+        self.worker = worker
+
+    def line(self, client: str, request_line: str, status: Any, length: Any,
+             seconds: float) -> None:
+        worker = self.worker
+        worker.count_request()
+        method, _, rest = request_line.partition(" ")
+        target, _, protocol = rest.rpartition(" ")
+        environ = {"REMOTE_ADDR": client, "REQUEST_METHOD": method, "RAW_URI": target,
+                   "PATH_INFO": target.partition("?")[0], "QUERY_STRING": target.partition("?")[2],
+                   "SERVER_PROTOCOL": protocol}
+        response = _Response(str(status), [], length if isinstance(length, int) else 0)
+        worker.log.access(response, [], environ, datetime.timedelta(seconds=max(0.0, seconds)))
+
+
+class _GunicornEvhttpServer(EvhttpWSGIServer):
+    """gserve.wsgi's server, its access-log lines going to gunicorn's access log."""
+
+    def _log_line(self, client: str, line: str, status: Any, length: Any,
+                  seconds: float) -> None:
+        self.log.line(client, line, status, length, seconds)
+
+
+class WSGIWorker(PyWSGIWorker):
+    """A gunicorn worker serving through :mod:`gserve.wsgi` (libevent's HTTP server).
+
+    As :class:`PyWSGIWorker`, but on evhttp: ``keepalive`` becomes the
+    server's idle ``timeout``; TLS is refused (evhttp has none: use
+    :class:`PyWSGIWorker`, or TLS in front).
+    """
+
+    def make_server(self, sock: Any, pool: Pool) -> Any:
+        if self.cfg.is_ssl:
+            raise RuntimeError("gserve.gunicorn.WSGIWorker serves on libevent's HTTP server, "
+                               "which has no TLS: use gserve.gunicorn.PyWSGIWorker")
+        return _GunicornEvhttpServer(sock, self.wsgi, spawn=pool, log=_EvhttpAccessLog(self),
+                                     error_log=sys.stderr,
+                                     timeout=float(max(self.cfg.keepalive, 1)))
