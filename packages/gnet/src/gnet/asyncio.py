@@ -330,12 +330,16 @@ class EventLoop(asyncio.SelectorEventLoop):
         handle = super().call_soon(callback, *args, context=context)
         if self._selector._waiting is not None:
             self._selector.wakeup()
+        if self._debug and handle._source_traceback:
+            del handle._source_traceback[-1]   # (this frame: the caller's comes last)
         return handle
 
     def call_at(self, when, callback, *args, context=None):
         handle = super().call_at(when, callback, *args, context=context)
         if self._selector._waiting is not None:
             self._selector.wakeup()
+        if self._debug and handle._source_traceback:
+            del handle._source_traceback[-1]
         return handle
 
     def _write_to_self(self):
