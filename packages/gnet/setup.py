@@ -36,7 +36,7 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "gnet"
-COMPILED = ["gnet._private", "gnet.socket"]   # each has a .pxd beside its .py
+COMPILED = ["gnet._private", "gnet.socket", "gnet.asyncio"]   # each has a .pxd beside its .py
 NEEDS = ["gcore"]   # the packages whose .pxd files they cimport
 HERE = Path(__file__).resolve().parent
 

@@ -178,28 +178,40 @@ class HubSelector(selectors._BaseSelectorImpl):
 
     # -- readiness (event callbacks, in the hub) ------------------------------------
 
+    # (_on_read and _on_write are one function each, not a shared helper: they run
+    # once per ready descriptor and direction, the selector's hot path.)
+
     def _on_read(self, event, evtype):
-        self._record(event, EVENT_READ)
-
-    def _on_write(self, event, evtype):
-        self._record(event, EVENT_WRITE)
-
-    def _record(self, event, bit):
         fd = event.arg
         ready = self._ready
         mask = ready.get(fd, 0)
-        if mask & bit:
-            # Still not handed out and firing again (level-triggered): the greenlet
-            # of the loop is busy elsewhere. Stop it until select() hands it out,
-            # so that the hub does not spin meanwhile.
-            event.cancel()
-            self._paused.append(event)
+        if mask & EVENT_READ:
+            self._pause(event)
             return
-        ready[fd] = mask | bit
+        ready[fd] = mask | EVENT_READ
         if self._waiting is not None and not self._wake_queued:
             self._wake_queued = True
             # Queued: it runs after the other events of this loop iteration.
             self._loop._run_callback(self._wake, ())
+
+    def _on_write(self, event, evtype):
+        fd = event.arg
+        ready = self._ready
+        mask = ready.get(fd, 0)
+        if mask & EVENT_WRITE:
+            self._pause(event)
+            return
+        ready[fd] = mask | EVENT_WRITE
+        if self._waiting is not None and not self._wake_queued:
+            self._wake_queued = True
+            self._loop._run_callback(self._wake, ())
+
+    def _pause(self, event):
+        # Still not handed out and firing again (level-triggered): the loop's greenlet
+        # is busy elsewhere. Stop the event until select() hands its readiness out, so
+        # that the hub does not spin meanwhile.
+        event.cancel()
+        self._paused.append(event)
 
     def _wake(self):
         self._wake_queued = False
@@ -330,16 +342,16 @@ class EventLoop(asyncio.SelectorEventLoop):
         handle = super().call_soon(callback, *args, context=context)
         if self._selector._waiting is not None:
             self._selector.wakeup()
-        if self._debug and handle._source_traceback:
-            del handle._source_traceback[-1]   # (this frame: the caller's comes last)
+        if self._debug:
+            _drop_own_frame(handle)
         return handle
 
     def call_at(self, when, callback, *args, context=None):
         handle = super().call_at(when, callback, *args, context=context)
         if self._selector._waiting is not None:
             self._selector.wakeup()
-        if self._debug and handle._source_traceback:
-            del handle._source_traceback[-1]
+        if self._debug:
+            _drop_own_frame(handle)
         return handle
 
     def _write_to_self(self):
@@ -371,6 +383,15 @@ class EventLoop(asyncio.SelectorEventLoop):
             if previous != -1:
                 _restore_wakeup_fd(previous)
         return removed
+
+
+def _drop_own_frame(handle):
+    # In debug mode a handle records where it was made; the caller's line must
+    # come last, not this module's call_soon/call_at (a frame only when this
+    # module runs interpreted, not compiled).
+    tb = handle._source_traceback
+    if tb and tb[-1][0] == __file__:
+        del tb[-1]
 
 
 def _wakeup_fd():
