@@ -51,7 +51,7 @@ LIBS = ("gstack", "gevent")
 ORDER = [
     "spawn_join", "sleep_switch", "raw_switch", "event_pingpong", "asyncresult_pingpong",
     "queue_bounded", "queue_unbounded", "timeout_cancel", "tcp_echo", "tcp_echo_floor",
-    "tcp_churn",
+    "tcp_churn", "asyncio_echo",
     "dns_lookup", "dns_cpu", "mem_greenlet", "mem_connection",
 ]  # fmt: skip
 

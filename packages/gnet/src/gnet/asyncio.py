@@ -84,6 +84,89 @@ _get_asyncgen_hooks = sys.get_asyncgen_hooks
 _set_asyncgen_hooks = sys.set_asyncgen_hooks
 
 
+class _Readiness:
+    """What a :class:`HubSelector`'s events recorded, and the greenlet parked in its select().
+
+    The hot path of the selector, kept apart so that the compiled build makes
+    it a C type (``asyncio.pxd``): ``ready`` maps a descriptor to the
+    ``EVENT_*`` bits recorded since the last ``take``; ``waiting`` is the
+    greenlet parked in ``select()``; ``request_wake`` queues one wake-up of it
+    in the hub, after the other events of the loop iteration.
+    """
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.ready = {}
+        self.paused = []      # events stopped until their readiness is handed out
+        self.waiting = None
+        self.wake_queued = False
+
+    def wake(self):
+        self.wake_queued = False
+        waiting = self.waiting
+        if waiting is not None:
+            waiting.switch()
+
+    def request_wake(self):
+        if self.waiting is not None and not self.wake_queued:
+            self.wake_queued = True
+            self.loop._run_callback(self.wake, ())
+
+    def take(self, fd_to_key):
+        """The ``(key, events)`` recorded for the registered descriptors; forget them."""
+        ready = self.ready
+        self.ready = {}
+        result = []
+        for fd, mask in ready.items():
+            key = fd_to_key.get(fd)
+            if key is not None:
+                mask &= key[2]   # (SelectorKey.events)
+                if mask:
+                    result.append((key, mask))
+        return result
+
+
+class _Watch:
+    """The callbacks of one descriptor's events: record readiness in ``owner``.
+
+    ``on_read`` and ``on_write`` are one function each, not a shared helper:
+    they run once per ready descriptor and direction, the selector's hot path.
+    A descriptor that fires again before select() handed out its readiness
+    (level-triggered, while the loop's greenlet is busy elsewhere) has its
+    event stopped until then, so that the hub does not spin meanwhile.
+    """
+
+    def __init__(self, owner, fd):
+        self.owner = owner
+        self.fd = fd
+
+    def on_read(self, event, evtype):
+        owner = self.owner
+        ready = owner.ready
+        fd = self.fd
+        mask = ready.get(fd, 0)
+        if mask & EVENT_READ:
+            event.cancel()
+            owner.paused.append(event)
+            return
+        ready[fd] = mask | EVENT_READ
+        if owner.waiting is not None and not owner.wake_queued:
+            owner.request_wake()
+
+    def on_write(self, event, evtype):
+        owner = self.owner
+        ready = owner.ready
+        fd = self.fd
+        mask = ready.get(fd, 0)
+        if mask & EVENT_WRITE:
+            event.cancel()
+            owner.paused.append(event)
+            return
+        ready[fd] = mask | EVENT_WRITE
+        if owner.waiting is not None and not owner.wake_queued:
+            owner.request_wake()
+
+
 class HubSelector(selectors._BaseSelectorImpl):
     """A selector that waits through the hub: ``select()`` blocks the calling greenlet only.
 
@@ -102,11 +185,8 @@ class HubSelector(selectors._BaseSelectorImpl):
         hub = get_hub()
         self._hub = hub
         self._loop = hub.loop
-        self._watchers = {}      # fd -> [read event or None, write event or None]
-        self._ready = {}         # fd -> EVENT_* recorded since the last select()
-        self._paused = []        # events stopped until their readiness is handed out
-        self._waiting = None     # the greenlet parked in select()
-        self._wake_queued = False
+        self._watchers = {}      # fd -> [read event or None, write event or None, _Watch]
+        self._readiness = _Readiness(hub.loop)
 
     # -- registration -------------------------------------------------------------
 
@@ -144,14 +224,15 @@ class HubSelector(selectors._BaseSelectorImpl):
     def _arm(self, fd, events):
         watchers = self._watchers.get(fd)
         if watchers is None:
-            watchers = self._watchers[fd] = [None, None]
+            watchers = self._watchers[fd] = [None, None, _Watch(self._readiness, fd)]
+        watch = watchers[2]
         for i, (wanted, evtype, callback) in enumerate((
-                (events & EVENT_READ, EV_READ, self._on_read),
-                (events & EVENT_WRITE, EV_WRITE, self._on_write))):
+                (events & EVENT_READ, EV_READ, watch.on_read),
+                (events & EVENT_WRITE, EV_WRITE, watch.on_write))):
             event = watchers[i]
             if wanted:
                 if event is None:
-                    event = watchers[i] = gcore.event(evtype | EV_PERSIST, fd, callback, fd,
+                    event = watchers[i] = gcore.event(evtype | EV_PERSIST, fd, callback, None,
                                                       loop=self._loop, ref=False)
                 if not event.pending:
                     event.add()
@@ -161,88 +242,35 @@ class HubSelector(selectors._BaseSelectorImpl):
     def _disarm(self, fd):
         watchers = self._watchers.pop(fd, None)
         if watchers is not None:
-            for event in watchers:
+            for event in watchers[:2]:
                 if event is not None:
                     event.cancel()
-        self._ready.pop(fd, None)
+        self._readiness.ready.pop(fd, None)
 
     def close(self):
         for watchers in self._watchers.values():
-            for event in watchers:
+            for event in watchers[:2]:
                 if event is not None:
                     event.cancel()
         self._watchers.clear()
-        self._ready.clear()
-        self._paused.clear()
+        self._readiness.ready.clear()
+        self._readiness.paused.clear()
         super().close()
-
-    # -- readiness (event callbacks, in the hub) ------------------------------------
-
-    # (_on_read and _on_write are one function each, not a shared helper: they run
-    # once per ready descriptor and direction, the selector's hot path.)
-
-    def _on_read(self, event, evtype):
-        fd = event.arg
-        ready = self._ready
-        mask = ready.get(fd, 0)
-        if mask & EVENT_READ:
-            self._pause(event)
-            return
-        ready[fd] = mask | EVENT_READ
-        if self._waiting is not None and not self._wake_queued:
-            self._wake_queued = True
-            # Queued: it runs after the other events of this loop iteration.
-            self._loop._run_callback(self._wake, ())
-
-    def _on_write(self, event, evtype):
-        fd = event.arg
-        ready = self._ready
-        mask = ready.get(fd, 0)
-        if mask & EVENT_WRITE:
-            self._pause(event)
-            return
-        ready[fd] = mask | EVENT_WRITE
-        if self._waiting is not None and not self._wake_queued:
-            self._wake_queued = True
-            self._loop._run_callback(self._wake, ())
-
-    def _pause(self, event):
-        # Still not handed out and firing again (level-triggered): the loop's greenlet
-        # is busy elsewhere. Stop the event until select() hands its readiness out, so
-        # that the hub does not spin meanwhile.
-        event.cancel()
-        self._paused.append(event)
-
-    def _wake(self):
-        self._wake_queued = False
-        waiting = self._waiting
-        if waiting is not None:
-            waiting.switch()
 
     def wakeup(self):
         """Make a ``select()`` parked now return (soon, from the hub); nothing if none is."""
-        if self._waiting is not None and not self._wake_queued:
-            self._wake_queued = True
-            self._loop._run_callback(self._wake, ())
+        self._readiness.request_wake()
 
     # -- waiting ----------------------------------------------------------------------
 
     def select(self, timeout=None):
-        if not self._ready:
+        readiness = self._readiness
+        if not readiness.ready:
             self._park(timeout)
-            if not self._ready:
+            if not readiness.ready:
                 return []
-        ready = self._ready
-        self._ready = {}
-        fd_to_key = self._fd_to_key
-        result = []
-        for fd, mask in ready.items():
-            key = fd_to_key.get(fd)
-            if key is not None:
-                mask &= key.events
-                if mask:
-                    result.append((key, mask))
-        if self._paused:
+        result = readiness.take(self._fd_to_key)
+        if readiness.paused:
             self._resume_paused()
         return result
 
@@ -251,6 +279,7 @@ class HubSelector(selectors._BaseSelectorImpl):
             raise RuntimeError("the selector is closed")
         hub = self._hub
         loop = self._loop
+        readiness = self._readiness
         current = getcurrent()
         if current is hub:
             raise BlockingSwitchOutError(
@@ -265,13 +294,13 @@ class HubSelector(selectors._BaseSelectorImpl):
         if running is not None:
             _set_running_loop(None)
             hooks = _get_asyncgen_hooks()
-        self._waiting = current
+        readiness.waiting = current
         loop.ref()
         try:
             hub.switch()
         finally:
             loop.unref()
-            self._waiting = None
+            readiness.waiting = None
             if timer is not None:
                 timer.cancel()
             if running is not None:
@@ -280,15 +309,17 @@ class HubSelector(selectors._BaseSelectorImpl):
                     _set_asyncgen_hooks(*hooks)
 
     def _resume_paused(self):
-        paused, self._paused = self._paused, []
+        readiness = self._readiness
+        paused, readiness.paused = readiness.paused, []
         for event in paused:
-            fd = event.arg
+            fd = event.fd
             watchers = self._watchers.get(fd)
-            if watchers is not None and event in watchers and not event.pending:
-                key = self._fd_to_key.get(fd)
-                bit = EVENT_READ if event is watchers[0] else EVENT_WRITE
-                if key is not None and key.events & bit:
-                    event.add()
+            key = self._fd_to_key.get(fd)
+            if watchers is None or key is None or event.pending:
+                continue
+            if (event is watchers[0] and key.events & EVENT_READ) or (
+                    event is watchers[1] and key.events & EVENT_WRITE):
+                event.add()
 
 
 # -- the loop -------------------------------------------------------------------------
@@ -340,16 +371,18 @@ class EventLoop(asyncio.SelectorEventLoop):
 
     def call_soon(self, callback, *args, context=None):
         handle = super().call_soon(callback, *args, context=context)
-        if self._selector._waiting is not None:
-            self._selector.wakeup()
+        readiness = self._selector._readiness
+        if readiness.waiting is not None:
+            readiness.request_wake()
         if self._debug:
             _drop_own_frame(handle)
         return handle
 
     def call_at(self, when, callback, *args, context=None):
         handle = super().call_at(when, callback, *args, context=context)
-        if self._selector._waiting is not None:
-            self._selector.wakeup()
+        readiness = self._selector._readiness
+        if readiness.waiting is not None:
+            readiness.request_wake()
         if self._debug:
             _drop_own_frame(handle)
         return handle
