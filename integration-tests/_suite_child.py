@@ -17,8 +17,9 @@ every asyncio loop the tests create a ``gnet.asyncio.EventLoop`` instead:
 it, whatever selector a test asks for. It then loads the module with
 ``unittest`` (``load_tests`` and ``setUpModule`` are honoured, as
 ``test.libregrtest`` does), swaps the tests listed in the known-failures
-file for skips carrying their written reason (that file is the one place a test may be skipped from; its entries apply
-to patched mode unless they say otherwise), and runs the suite.
+file for skips carrying their written reason (that file is the one place
+a test may be skipped from; its entries apply to patched mode unless they
+say otherwise), and runs the suite.
 
 Every outcome is appended to the log as one JSON line the moment it is
 known, preceded by a ``start`` line, so that the parent can still count a
