@@ -6,16 +6,20 @@ How it works
 ``cpython_suites.py`` starts this script in a fresh interpreter for each
 module and mode::
 
-    python _suite_child.py MODULE --mode patched|unpatched --log FILE
+    python _suite_child.py MODULE --mode patched|unpatched|hub-asyncio --log FILE
         [--known-failures FILE] [--exclude FILE] [--per-test SECONDS]
 
 In ``patched`` mode the very first thing it does is ``gmonkey.patch_all()``,
 before ``unittest`` or the test module is imported, as ``python -m gmonkey``
-would. It then loads the module with ``unittest`` (``load_tests`` and
-``setUpModule`` are honoured, as ``test.libregrtest`` does), swaps the tests
-listed in the known-failures file for skips carrying their written reason
-(that file is the one place a test may be skipped from; its entries apply
-to patched mode unless they say otherwise), and runs the suite.
+would. In ``hub-asyncio`` mode (for the ``test_asyncio`` modules) it makes
+every asyncio loop the tests create a ``gnet.asyncio.EventLoop`` instead:
+``asyncio.SelectorEventLoop`` and the default policy's loop factory become
+it, whatever selector a test asks for. It then loads the module with
+``unittest`` (``load_tests`` and ``setUpModule`` are honoured, as
+``test.libregrtest`` does), swaps the tests listed in the known-failures
+file for skips carrying their written reason (that file is the one place
+a test may be skipped from; its entries apply to patched mode unless they
+say otherwise), and runs the suite.
 
 Every outcome is appended to the log as one JSON line the moment it is
 known, preceded by a ``start`` line, so that the parent can still count a
@@ -43,7 +47,7 @@ import sys
 def _parse():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("module", help="a module of the test package, e.g. test_socket")
-    parser.add_argument("--mode", choices=("patched", "unpatched"), required=True)
+    parser.add_argument("--mode", choices=("patched", "unpatched", "hub-asyncio"), required=True)
     parser.add_argument("--log", required=True, help="where the JSON lines go")
     parser.add_argument("--known-failures", help="the TOML file of known failures")
     parser.add_argument("--exclude", help="a file of test ids (one a line) not to run again")
@@ -63,6 +67,8 @@ def main():
         import gmonkey
 
         gmonkey.patch_all(**{flag: False for flag in args.no.split(",") if flag})
+    elif args.mode == "hub-asyncio":
+        _use_hub_asyncio()
 
     import faulthandler
     import unittest
@@ -159,6 +165,26 @@ def main():
     return 0
 
 
+def _use_hub_asyncio():
+    """Every asyncio loop made from now on is a gnet.asyncio.EventLoop (asyncio on the hub)."""
+    import asyncio
+    import asyncio.unix_events as unix_events
+
+    import gnet.asyncio
+
+    class HubSelectorEventLoop(gnet.asyncio.EventLoop):
+        """``asyncio.SelectorEventLoop(selector)`` for the tests: the hub's, whatever selector."""
+
+        def __init__(self, selector=None):
+            if selector is not None and not isinstance(selector, gnet.asyncio.HubSelector):
+                selector.close()
+                selector = None
+            super().__init__(selector)
+
+    asyncio.SelectorEventLoop = unix_events.SelectorEventLoop = HubSelectorEventLoop
+    unix_events._UnixDefaultEventLoopPolicy._loop_factory = HubSelectorEventLoop
+
+
 def _write(log, record):
     log.write(json.dumps(record) + "\n")
 
@@ -185,7 +211,8 @@ def _load_known(path, module, mode):
         if mode not in entry.get("modes", ["patched"]):
             continue
         for pattern in entry["tests"]:
-            if pattern.split(".")[0] == module:
+            # (a module may be dotted: "test_asyncio.test_events")
+            if (pattern + ".").startswith(module + "."):
                 pairs.append(("test." + pattern, entry["reason"]))
     return pairs
 

@@ -7,5 +7,6 @@ def pytest_terminal_summary(terminalreporter):
     suites = sys.modules.get("test_cpython_suites")
     table = suites.summary() if suites is not None else ""
     if table:
-        terminalreporter.section("CPython's test suites, unpatched and under gmonkey.patch_all()")
+        terminalreporter.section("CPython's test suites: unpatched, under gmonkey.patch_all(), "
+                                 "on gnet.asyncio's loop")
         terminalreporter.write_line(table)

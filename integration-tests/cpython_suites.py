@@ -17,11 +17,19 @@ in ``SLOW``): past it, the child is killed and what was logged counts.
 In patched mode the tests listed in ``known_failures.toml`` are reported as
 skipped with their reason; that file is the only way a test is skipped here.
 
+The asyncio suites (``ASYNCIO_MODULES``, the modules of ``test_asyncio`` that
+drive a real event loop, as uvloop's are tested) run unpatched and in
+``hub-asyncio`` mode, where every loop the tests make is a
+``gnet.asyncio.EventLoop``; the test classes written once per selector
+(``SelectEventLoopTests``, ``PollEventLoopTests``, ``EPollEventLoopTests``)
+then all run the hub's loop.
+
 Usage::
 
     python cpython_suites.py                    # every module, both modes, a table
     python cpython_suites.py test_queue -j 1    # one module
     python cpython_suites.py --markdown out.md --json out.json
+    python cpython_suites.py --asyncio          # the asyncio suites: stdlib loop vs the hub's
 
 It needs the interpreter's ``test`` package (``python -c "import test.test_socket"``):
 Debian splits it into ``libpython3.X-testsuite``; python.org, pyenv and
@@ -41,7 +49,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MODULES", "ModuleRun", "run_module", "run_all", "format_table", "regressions"]
+__all__ = ["MODULES", "ASYNCIO_MODULES", "ASYNCIO_MODES", "ModuleRun", "run_module", "run_all",
+           "format_table", "regressions"]
 
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "_suite_child.py"
@@ -58,6 +67,14 @@ DEFAULT_LIMIT = 180.0
 SLOW = {"test_socket": 420.0, "test_subprocess": 420.0, "test_threading": 300.0,
         "test_ssl": 300.0, "test_signal": 300.0, "test_queue": 240.0}
 MODES = ("unpatched", "patched")
+ASYNCIO_MODULES = ["test_asyncio." + name for name in [
+    "test_events", "test_streams", "test_sock_lowlevel", "test_tasks", "test_server",
+    "test_subprocess", "test_taskgroups", "test_timeouts", "test_waitfor", "test_sendfile",
+    "test_ssl", "test_sslproto", "test_runners", "test_unix_events", "test_threads",
+    "test_queues", "test_locks", "test_futures", "test_base_events", "test_selector_events",
+    "test_pep492", "test_buffered_proto", "test_context",
+]]
+ASYNCIO_MODES = ("unpatched", "hub-asyncio")
 # Test resources a module needs although it stays on loopback (never "network" elsewhere:
 # test_timeout, test_ssl and test_httplib use it to reach hosts on the internet).
 RESOURCES = {"test_socketserver": ["network"]}
@@ -118,8 +135,8 @@ def run_module(module, mode, *, python=sys.executable, limit=None, per_test=60.0
     to run (the others are not run at all). ``no``: ``patch_all()`` flags to
     turn off, for investigation.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if mode not in MODES + ASYNCIO_MODES:
+        raise ValueError(f"mode must be one of {MODES + ASYNCIO_MODES}, not {mode!r}")
     limit = SLOW.get(module, DEFAULT_LIMIT) if limit is None else limit
     result = ModuleRun(module, mode)
     started = time.monotonic()
@@ -234,16 +251,16 @@ def regressions(unpatched, patched):
     return sorted(unpatched.ids("success") - patched.ids("success") - known)
 
 
-def format_table(results, modules=None, markdown=False):
+def format_table(results, modules=None, markdown=False, modes=MODES):
     """The table: module, then run/passed/failed/errors/skipped for each mode."""
     modules = modules or sorted({m for m, _ in results})
-    head = ["module"] + [f"{mode} {col}" for mode in MODES
+    head = ["module"] + [f"{mode} {col}" for mode in modes
                          for col in ("run", "passed", "failed", "errors", "skipped")]
     rows = []
-    totals = {mode: [0] * 5 for mode in MODES}
+    totals = {mode: [0] * 5 for mode in modes}
     for module in modules:
         row = [module]
-        for mode in MODES:
+        for mode in modes:
             r = results.get((module, mode))
             if r is None:
                 row += ["-"] * 5
@@ -256,7 +273,7 @@ def format_table(results, modules=None, markdown=False):
                 cells[0] += f" ({r.status})"
             row += cells
         rows.append(row)
-    rows.append(["total"] + [str(n) for mode in MODES for n in totals[mode]])
+    rows.append(["total"] + [str(n) for mode in modes for n in totals[mode]])
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -269,9 +286,11 @@ def format_table(results, modules=None, markdown=False):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", default=MODULES)
+    parser.add_argument("modules", nargs="*")
+    parser.add_argument("--asyncio", action="store_true",
+                        help="the asyncio suites, on the stdlib's loop and on gnet.asyncio's")
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--mode", choices=(*MODES, "both"), default="both")
+    parser.add_argument("--mode", choices=(*MODES, *ASYNCIO_MODES, "both"), default="both")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--module-limit", type=float, default=None,
                         help="seconds per module and mode (default: per-module budgets)")
@@ -280,16 +299,18 @@ def main(argv=None):
     parser.add_argument("--json", help="write every outcome to this file")
     parser.add_argument("--markdown", help="write the table as Markdown to this file")
     args = parser.parse_args(argv)
-    modes = MODES if args.mode == "both" else (args.mode,)
+    all_modes = ASYNCIO_MODES if args.asyncio else MODES
+    args.modules = args.modules or (ASYNCIO_MODULES if args.asyncio else MODULES)
+    modes = all_modes if args.mode == "both" else (args.mode,)
     started = time.monotonic()
     results = run_all(args.modules, modes, jobs=args.jobs, python=args.python,
                       limit=args.module_limit, per_test=args.per_test,
                       no=[f for f in args.no.split(",") if f])
-    print(format_table(results, args.modules))
+    print(format_table(results, args.modules, modes=all_modes))
     print(f"\n{len(results)} runs in {time.monotonic() - started:.0f}s")
     worse = 0
     for module in args.modules:
-        u, p = results.get((module, "unpatched")), results.get((module, "patched"))
+        u, p = results.get((module, all_modes[0])), results.get((module, all_modes[1]))
         for r in (u, p):
             if r is not None and r.status != "ok":
                 print(f"{module} {r.mode}: {r.status}: {r.note[:300]}")
@@ -303,7 +324,8 @@ def main(argv=None):
     if args.json:
         Path(args.json).write_text(json.dumps([r.as_dict() for r in results.values()], indent=1))
     if args.markdown:
-        Path(args.markdown).write_text(format_table(results, args.modules, markdown=True) + "\n")
+        Path(args.markdown).write_text(
+            format_table(results, args.modules, markdown=True, modes=all_modes) + "\n")
     return 1 if worse else 0
 
 

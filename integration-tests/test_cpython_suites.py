@@ -10,6 +10,11 @@ is not taken for a bug. The table of figures is printed at the end of the
 session (and written as Markdown and JSON where ``GSTACK_SUITES_REPORT``
 points, a path without suffix).
 
+The asyncio suites (``cpython_suites.ASYNCIO_MODULES``) run the same way on
+the stdlib's loop and on ``gnet.asyncio``'s (``hub-asyncio`` mode): one test
+per module fails on any test that passes on the stdlib's loop but not on the
+hub's (about 80 s more).
+
 Needs the interpreter's ``test`` package; the module is skipped, with the
 reason, where it is missing.
 """
@@ -33,6 +38,7 @@ pytestmark = pytest.mark.skipif(
            "libpython3.X-testsuite; python.org and pyenv builds have it)")
 
 _results = {}
+_asyncio_results = {}
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +54,23 @@ def results():
     return _results
 
 
+@pytest.fixture(scope="module")
+def asyncio_results():
+    if not _asyncio_results:
+        _asyncio_results.update(
+            suites.run_all(suites.ASYNCIO_MODULES, suites.ASYNCIO_MODES, jobs=2))
+    return _asyncio_results
+
+
 def summary():
-    """The table, for the terminal summary (conftest.py); '' before the run."""
-    if not _results:
-        return ""
-    return suites.format_table(_results, suites.MODULES)
+    """The tables, for the terminal summary (conftest.py); '' before the run."""
+    tables = []
+    if _results:
+        tables.append(suites.format_table(_results, suites.MODULES))
+    if _asyncio_results:
+        tables.append(suites.format_table(_asyncio_results, suites.ASYNCIO_MODULES,
+                                          modes=suites.ASYNCIO_MODES))
+    return "\n\n".join(tables)
 
 
 @pytest.mark.timeout(1800)
@@ -68,3 +86,18 @@ def test_at_least_as_good_patched(results, module):
     details = "\n\n".join(f"{i}: {patched.outcomes.get(i, ('not run', ''))[0]}\n"
                           f"{patched.outcomes.get(i, ('', ''))[1][-1200:]}" for i in lost)
     assert not lost, f"{len(lost)} tests pass unpatched but not patched:\n{details}"
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("module", suites.ASYNCIO_MODULES)
+def test_asyncio_suite_as_good_on_the_hub_loop(asyncio_results, module):
+    stdlib, hub = asyncio_results[(module, "unpatched")], asyncio_results[(module, "hub-asyncio")]
+    assert stdlib.status in ("ok", "skipped-module"), (stdlib.status, stdlib.note)
+    assert hub.status == stdlib.status, (hub.status, hub.note[-2000:])
+    lost = suites.regressions(stdlib, hub)
+    if lost:
+        again = suites.run_module(module, "hub-asyncio", only=lost)
+        lost = [i for i in lost if again.outcomes.get(i, ("not run",))[0] != "success"]
+    details = "\n\n".join(f"{i}: {hub.outcomes.get(i, ('not run', ''))[0]}\n"
+                          f"{hub.outcomes.get(i, ('', ''))[1][-1200:]}" for i in lost)
+    assert not lost, f"{len(lost)} tests pass on the stdlib's loop but not the hub's:\n{details}"

@@ -37,7 +37,7 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "gnet"
-COMPILED = ["gnet._private", "gnet.socket"]   # each has a .pxd beside its .py
+COMPILED = ["gnet._private", "gnet.socket", "gnet.asyncio"]   # each has a .pxd beside its .py
 NEEDS = []   # the packages whose .pxd files they cimport (none yet)
 HERE = Path(__file__).resolve().parent
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-COMPILED = ["gnet._private", "gnet.socket"]
+COMPILED = ["gnet._private", "gnet.socket", "gnet.asyncio"]
 
 
 @pytest.mark.parametrize("name", COMPILED)

@@ -4,12 +4,14 @@ import importlib
 
 import pytest
 
+import gnet.asyncio
 import gnet.dns
 import gnet.select
 import gnet.socket
 import gnet.ssl
 
-LAYER = {"socket": gnet.socket, "ssl": gnet.ssl, "dns": gnet.dns, "select": gnet.select}
+LAYER = {"socket": gnet.socket, "ssl": gnet.ssl, "dns": gnet.dns, "select": gnet.select,
+         "asyncio": gnet.asyncio}
 
 # The 0.13 reference's names in each module.
 NAMES_0_13 = {
@@ -59,3 +61,16 @@ def test_the_0_13_first_example_runs_on_gstack_paths():
     jobs = [ghub.spawn(socket.gethostbyname, host) for host in hosts]
     ghub.joinall(jobs, timeout=2)
     assert [job.value for job in jobs] == ["127.0.0.1", "127.0.0.1", "10.1.2.3"]
+
+
+def test_asyncio_runs_a_coroutine_on_the_hub():
+    import asyncio
+
+    import gstack.asyncio
+
+    async def main():
+        await asyncio.sleep(0)
+        return type(asyncio.get_running_loop())
+
+    assert gstack.asyncio.run(main()) is gnet.asyncio.EventLoop
+    assert "wait" in gstack.asyncio.__all__ and "to_greenlet" in gstack.asyncio.__all__
