@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,7 @@ def test_wsgiserver(example):
     response = conn.getresponse()
     assert response.status == 404 and b"Not Found" in response.read()
     conn.close()
+    time.sleep(0.2)   # the access-log line is written just after the response
     _, err = server.stop()
     assert '"GET / HTTP/1.1" 200' in err and '"GET /missing HTTP/1.1" 404' in err
 

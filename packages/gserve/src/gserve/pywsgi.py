@@ -380,12 +380,10 @@ class WSGIHandler:
             return False
         except ClientDisconnected:
             raise _ConnectionDone from None   # nobody to answer
-        except (GreenletExit, _ConnectionDone):
-            raise
+        except (GreenletExit, _ConnectionDone, KeyboardInterrupt, SystemExit):
+            raise   # a kill, the end of the connection, Ctrl-C: not the application's error
         except BaseException:
             self.handle_error(*sys.exc_info())
-            if isinstance(sys.exc_info()[1], (SystemExit, KeyboardInterrupt)):
-                raise
             return False
         finally:
             self.time_finish = time.time()
