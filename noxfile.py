@@ -37,6 +37,7 @@ WHEELHOUSE = ROOT / ".wheelhouse"
 INTEGRATION = ROOT / "integration-tests"
 TEST_TOOLS = ["pytest", "pytest-timeout"]
 LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
+BENCH_TOOLS = ["gunicorn", "packaging"]   # the gunicorn_* cases (its gevent worker needs packaging)
 LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
@@ -236,11 +237,12 @@ def bench(session):
     benchmarks/README.md says more.
     """
     install(session, list(PACKAGES))
+    session.install(*BENCH_TOOLS)
     gevent_env = Path(session.virtualenv.location).parent / f"bench-gevent-{session.python}"
     gevent_python = gevent_env / "bin" / "python"
     if not gevent_python.exists():
         session.run("python", "-m", "venv", str(gevent_env))
     session.run(str(gevent_python), "-m", "pip", "install", "--quiet", "--upgrade", "gevent",
-                external=True)
+                *BENCH_TOOLS, external=True)
     session.run("python", str(ROOT / "benchmarks" / "run.py"),
                 "--gevent-python", str(gevent_python), *session.posargs)

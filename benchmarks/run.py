@@ -53,7 +53,7 @@ ORDER = [
     "queue_bounded", "queue_unbounded", "timeout_cancel", "tcp_echo", "tcp_echo_floor",
     "tcp_churn", "stream_echo", "stream_echo_cpu", "http_keepalive", "http_keepalive_cpu",
     "http_close", "http_close_cpu", "http_keepalive_wsgi", "http_close_wsgi",
-    "http_keepalive_floor", "asyncio_echo",
+    "http_keepalive_floor", "gunicorn_1w", "gunicorn_2w", "asyncio_echo",
     "dns_lookup", "dns_cpu", "mem_greenlet", "mem_connection",
 ]  # fmt: skip
 
