@@ -15,7 +15,6 @@ import gcore
 import ghub
 import gnet.asyncio as gasyncio
 import gnet.socket
-from gsync.queue import Queue
 
 # -- the selector ------------------------------------------------------------------
 
@@ -131,9 +130,24 @@ async def _echo_server():
     return server, server.sockets[0].getsockname()[1]
 
 
+class _Handoff:
+    """One item at a time to a greenlet: a ghub Waiter switched from the hub (no gsync here)."""
+
+    def __init__(self):
+        self.waiter = ghub.Waiter()
+
+    def put(self, item):
+        ghub.get_hub().loop.run_callback(self.waiter.switch, item)
+
+    def get(self):
+        item = self.waiter.get()
+        self.waiter.clear()
+        return item
+
+
 def test_streams_echo_in_ping_pong_with_a_greenlet():
     order = []
-    handoff = Queue()
+    handoff = _Handoff()
 
     async def main():
         server, port = await _echo_server()
