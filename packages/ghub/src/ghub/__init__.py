@@ -10,6 +10,7 @@ carry the reference's names: ``ghub.hub`` (the Hub, ``sleep``, ``Waiter``),
 """
 
 from ghub import local, util  # noqa: F401  (the modules, as in the 0.13 reference)
+from ghub import monitor  # noqa: F401  (the blocking detector: ghub.monitor.start_monitor)
 from ghub.greenlet import (
     Greenlet,
     LinkedCompleted,
