@@ -1,4 +1,4 @@
-"""The blocking detector: an opt-in thread that reports a hub kept from running, with the culprit's stack.
+"""The blocking detector: an opt-in thread that reports a hub kept from running, and by what.
 
 How it works
 ------------
