@@ -49,7 +49,8 @@ LIBS = ("gstack", "gevent")
 
 # The order of the table; a case file not listed here comes after, by name.
 ORDER = [
-    "spawn_join", "sleep_switch", "raw_switch", "event_pingpong", "asyncresult_pingpong",
+    "spawn_join", "sleep_switch", "sleep_switch_monitored", "raw_switch", "event_pingpong",
+    "asyncresult_pingpong",
     "queue_bounded", "queue_unbounded", "timeout_cancel", "tcp_echo", "tcp_echo_floor",
     "tcp_churn", "stream_echo", "stream_echo_cpu", "http_keepalive", "http_keepalive_cpu",
     "http_close", "http_close_cpu", "http_keepalive_wsgi", "http_close_wsgi",

@@ -209,3 +209,33 @@ def test_interrupt_main_from_a_thread_raises_in_the_main_greenlet():
         t.join()
     """)
     assert proc.stdout == "interrupted\n"
+
+
+def test_a_thread_started_before_patching_ends_silently():
+    # It stays an OS thread, in threading._active under its OS ident; when it
+    # ended, threading deleted it under get_ident() (a greenlet's ident now):
+    # "Exception ignored in thread started by ... KeyError".
+    proc = run_python("""
+        import threading, time, warnings
+        go = threading.Event()
+        def work():
+            go.wait()
+            time.sleep(0.02)
+        t = threading.Thread(target=work, name="early"); t.start()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import gmonkey; gmonkey.patch_all()
+        assert any("early" in str(w.message) for w in caught), caught
+        native = t.ident
+        assert threading._active.get(native) is t
+        go.set()
+        deadline = time.monotonic() + 10
+        while threading._active.get(native) is t and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert threading._active.get(native) is None, "the thread is still registered"
+        assert t not in threading.enumerate()
+        print("ended", flush=True)
+    """)
+    assert proc.stdout.splitlines() == ["ended"]
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+    assert "KeyError" not in proc.stderr, proc.stderr

@@ -1078,3 +1078,39 @@ def test_data_and_end_of_stream_in_one_go_after_a_short_read(tcp_pair):
     ghub.spawn(last_words)
     assert a.recv(100) == b"two"
     assert a.recv(100) == b""
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((12345,), {}),                               # an unsupported family
+    ((stdsocket.AF_INET, 12345), {}),             # an unsupported type
+    ((), {"fileno": -5}),                         # a negative descriptor
+    ((), {"fileno": 2 ** 31 - 1}),                # a descriptor that is not open
+    ((stdsocket.AF_INET,), {"fileno": "x"}),      # not a descriptor at all
+])
+def test_a_constructor_that_fails_part_way_is_finalized_silently(args, kwargs):
+    # The half-built socket is finalized; its __del__ used to fail with
+    # "AttributeError: 'socket' object has no attribute '_read_event'".
+    import gc
+    caught = []
+    hook, sys.unraisablehook = sys.unraisablehook, caught.append
+    try:
+        with pytest.raises((OSError, TypeError, ValueError)):
+            socket.socket(*args, **kwargs)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert caught == []
+
+
+def test_a_socket_never_initialised_is_detached_and_finalized_silently():
+    import gc
+    caught = []
+    hook, sys.unraisablehook = sys.unraisablehook, caught.append
+    try:
+        sock = socket.socket.__new__(socket.socket)
+        assert sock.detach() == -1   # (no events to interrupt: none was ever made)
+        del sock
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert caught == []

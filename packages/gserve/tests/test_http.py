@@ -787,3 +787,44 @@ def test_feed_takes_any_bytes_like_object():
     assert parser.next_request().headers == [("Host", "h")]
     with pytest.raises(TypeError):
         parser.feed("GET / HTTP/1.1\r\n")
+
+
+# -- the WSGI environ of whatever the parser accepts -------------------------------------
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(mutated(), st.binary(max_size=200)))
+def test_the_environ_of_any_accepted_request_is_pep_3333(data):
+    from gserve import _wsgi
+
+    base = _wsgi.base_environ("localhost", 8080)
+    parser = RequestParser()
+    parser.feed(data)
+    try:
+        request = parser.next_request()
+    except ProtocolError:
+        return
+    if request is None:
+        return
+    environ = _wsgi.request_environ(base, request.method, request.target, request.version,
+                                   request.headers, "127.0.0.1", 54321)
+    for key, value in environ.items():
+        assert type(key) is str
+        if not key.startswith("wsgi."):
+            assert type(value) is str, (key, value)
+            value.encode("latin-1")   # native strings: latin-1 only (PEP 3333)
+    assert environ["REQUEST_METHOD"] == request.method
+    assert environ["SERVER_PROTOCOL"] == request.version
+    assert environ["PATH_INFO"] == "" or environ["PATH_INFO"].startswith("/") or \
+        not request.target.startswith("/")
+    assert "?" not in environ["PATH_INFO"] or "%3f" in request.target.lower()
+    names = {name for name, _ in request.headers}
+    for key in environ:
+        if key.startswith("HTTP_"):
+            assert key == key.upper() and "-" not in key
+            # a name with "_" never reaches the environ: it could pass for a proxy's
+            assert any(name.upper().replace("-", "_") == key[5:] and "_" not in name
+                       for name in names), key
+    for name, value in request.headers:
+        if "_" not in name and name.lower() not in ("content-type", "content-length"):
+            assert value in environ["HTTP_" + name.upper().replace("-", "_")]

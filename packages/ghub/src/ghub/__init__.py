@@ -9,7 +9,11 @@ carry the reference's names: ``ghub.hub`` (the Hub, ``sleep``, ``Waiter``),
 ``ghub.util`` (``wrap_errors``).
 """
 
-from ghub import local, util  # noqa: F401  (the modules, as in the 0.13 reference)
+from ghub import (  # noqa: F401  (the modules, as in the 0.13 reference)
+    local,
+    monitor,  # noqa: F401  (the blocking detector: ghub.monitor.start_monitor)
+    util,
+)
 from ghub.greenlet import (
     Greenlet,
     LinkedCompleted,

@@ -41,7 +41,7 @@ from weakref import ref as weakref_ref
 from greenlet import GreenletExit, getcurrent, greenlet
 
 import gcore
-from ghub import checks
+from ghub import checks, monitor
 
 __all__ = [
     "Hub", "get_hub", "Waiter", "LoopExit", "BlockingSwitchOutError", "GreenletExit",
@@ -61,6 +61,8 @@ def _main_thread_ident():
 
 # Taken at import, before gmonkey could patch anything.
 _MAIN_IDENT = _main_thread_ident()
+# GSTACK_BLOCKING_THRESHOLD: every hub gets a blocking detector (ghub.monitor).
+_BLOCKING_THRESHOLD = monitor.threshold_from_environment()
 
 
 class LoopExit(Exception):
@@ -108,6 +110,9 @@ class Hub(greenlet):
         # An exception from a Python signal handler (Ctrl-C's KeyboardInterrupt,
         # a test runner's timeout) belongs to the main greenlet, whatever it is.
         loop.signal_error_handler = self._handle_signal_error
+        self._monitor = None
+        if _BLOCKING_THRESHOLD is not None:
+            monitor.start_monitor(_BLOCKING_THRESHOLD, self)
 
     def switch(self):
         """Switch to the hub: what every blocking call does once it armed its wake-up.

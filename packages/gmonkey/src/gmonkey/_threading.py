@@ -12,7 +12,7 @@ cooperative locks, and ``threading._shutdown`` (called by the interpreter at
 exit) joins the non-daemon greenlets by blocking the main greenlet, which
 lets the hub run them to the end.
 
-Three things still need fitting:
+Four things still need fitting:
 
 - a ``threading`` imported *before* patching copied ``_thread``'s functions
   into its globals (``_start_new_thread``, ``_allocate_lock``, ``get_ident``,
@@ -26,6 +26,10 @@ Three things still need fitting:
   a leak with greenlets (and a wrong answer once a dead greenlet's ``id`` is
   reused): the replacement ``_DummyThread`` leaves ``_active`` when its
   greenlet is collected;
+- a thread started before patching stays an OS thread, in ``_active``
+  under its OS ident; when it ends, ``Thread._delete`` would look itself up
+  under ``get_ident()`` (now a greenlet's ident) and fail with ``KeyError``:
+  such threads get a ``_delete`` that uses their own ident;
 - locks made before patching by ``logging`` (module lock and handlers) are
   swapped for cooperative ones when nobody holds them.
 """
@@ -85,6 +89,10 @@ def fit_threading(threading, imported_before):
         others = [t for ident, t in list(threading._active.items())
                   if t is not main and not isinstance(t, threading._DummyThread)]
         # The dummy threads of OS threads are not threads of ours: forget them.
+        for thread in others:
+            # Such a thread stays in _active under its OS ident, but when it
+            # ends, threading deletes it under get_ident(), now a greenlet's.
+            thread._delete = _native_delete(threading, thread)
     root = _root_greenlet()
     new_ident = id(root)
     old_ident = main._ident
@@ -116,6 +124,18 @@ def fit_threading(threading, imported_before):
             "them gives a dummy thread; greenlet locks must not be shared with them): "
             + ", ".join(repr(t) for t in others),
             MonkeyPatchWarning, stacklevel=4)
+
+
+def _native_delete(threading, thread):
+    """``thread._delete`` for an OS thread started before patching: forget it by its ident."""
+    active, lock = threading._active, threading._active_limbo_lock
+
+    def _delete():
+        with lock:
+            if active.get(thread._ident) is thread:
+                del active[thread._ident]
+
+    return _delete
 
 
 def _dummy_class(threading):

@@ -164,11 +164,14 @@ class socket(_stdsocket.socket):
                 type = _stdsocket.SOCK_STREAM
             if proto == -1:
                 proto = 0
+        # Set before the descriptor exists: a constructor that fails part way
+        # (a bad family, a bad fileno) leaves a socket that is still finalized.
+        self._read_event = None
+        self._write_event = None
+        self._timeout = None
         _realsocket.__init__(self, family, type, proto, fileno)
         self._io_refs = 0
         self._closed = False
-        self._read_event = None
-        self._write_event = None
         if fileno is None and type & _SOCK_NONBLOCK:
             self._timeout = 0.0
         else:
@@ -264,21 +267,27 @@ class socket(_stdsocket.socket):
             raise _timeout_error("timed out")
 
     def __del__(self, _finalize=_realsocket.__del__):
-        # A socket collected without close(): unregister its events first.
-        for event in (self._read_event, self._write_event):
+        # A socket collected without close(): unregister its events first. A
+        # socket made with __new__ alone (never initialised) has no events.
+        for name in ("_read_event", "_write_event"):
+            event = getattr(self, name, None)
             if event is not None:
                 event.cancel()
         _finalize(self)
 
     def _interrupt_waiters(self, value, read=True, write=True):
-        if read and self._read_event is not None:
-            _interrupt(self._read_event, value)
-            if value is _CLOSED:
-                self._read_event = None
-        if write and self._write_event is not None:
-            _interrupt(self._write_event, value)
-            if value is _CLOSED:
-                self._write_event = None
+        if read:
+            event = getattr(self, "_read_event", None)
+            if event is not None:
+                _interrupt(event, value)
+                if value is _CLOSED:
+                    self._read_event = None
+        if write:
+            event = getattr(self, "_write_event", None)
+            if event is not None:
+                _interrupt(event, value)
+                if value is _CLOSED:
+                    self._write_event = None
 
     def _deadline_wait(self, evtype, deadline):
         if deadline is None:
