@@ -831,3 +831,31 @@ def test_log_none_and_error_log_default():
     assert server.error_log is not None
     server2 = WSGIServer(("127.0.0.1", 0), hello, log=io.StringIO())
     assert server2.log is not None
+
+
+def test_slowloris_is_cut_off_by_request_timeout(serve):
+    # One header byte every 0.1 s: each read is quick, the head never ends. Both
+    # servers bound the whole head (request_timeout), not only each read.
+    server = serve(hello, request_timeout=0.5)
+    sock = connect(server)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    started = time.monotonic()
+    answer = b""
+    try:
+        for _ in range(100):   # 10 s at most
+            sock.sendall(b"X")
+            time.sleep(0.1)
+            sock.settimeout(0.001)
+            try:
+                answer = sock.recv(65536)
+            except (TimeoutError, BlockingIOError):
+                continue
+            finally:
+                sock.settimeout(TIMEOUT)
+            break
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert elapsed < 3, f"the slow client kept its connection for {elapsed:.1f} s"
+    assert answer == b"" or status_of(answer) == 408

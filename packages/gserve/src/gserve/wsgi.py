@@ -38,9 +38,16 @@ application runs (bounded by ``max_body_size``, 10 MiB by default: larger
 uploads need pywsgi); no ``101 Switching Protocols`` upgrade (WebSocket);
 only libevent's nine methods; chunk extensions in a request body are
 refused by libevent; ``Expect: 100-continue`` is answered by libevent before
-the application runs; a slow client is closed after ``timeout`` rather
-than answered 408; a streamed response is buffered in memory as fast as
+the application runs; a client idle (or slow in a body) for ``timeout``
+is closed rather than answered 408; a streamed response is buffered in memory as fast as
 the application yields it (no back-pressure); no TLS.
+
+A request head must arrive whole within ``request_timeout`` seconds of its
+first byte (30 by default, as pywsgi's), else the connection gets a 408 and
+is closed: libevent's own ``timeout`` restarts with every byte, so a client
+sending one header byte at a time (slowloris) would otherwise hold its
+connection for ever. The check runs as bytes arrive; a client that stops
+sending altogether meets libevent's ``timeout``.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ghub import checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, RequestParser
 from gserve._wsgi import ClientDisconnected
@@ -71,10 +79,11 @@ class _Shadow:
     response refusing what followed them, once the parser failed.
     """
 
-    __slots__ = ("parser", "heads", "current", "error")
+    __slots__ = ("parser", "heads", "current", "error", "head_started")
 
     def __init__(self, parser: RequestParser) -> None:
         self.parser = parser
+        self.head_started: float | None = None   # when the incomplete head's first byte came
         self.heads: deque[Any] = deque()
         self.current: Any = None
         self.error: bytes | None = None
@@ -234,6 +243,8 @@ class WSGIServer(HTTPServer):
     max_request_line: int = 8192
     max_header_size: int = 65536
     max_header_count: int = 100
+    #: Seconds a request head may take from its first byte to its end (then 408).
+    request_timeout: float | None = 30.0
 
     def __init__(self, listener: Any, application: Callable[..., Any] | None = None,
                  spawn: Any = "default", backlog: int | None = None, log: Any = "default",
@@ -242,6 +253,9 @@ class WSGIServer(HTTPServer):
         for name in _LIMITS:
             if name in options:
                 setattr(self, name, options.pop(name))
+        if "request_timeout" in options:
+            self.request_timeout = checks.timeout(options.pop("request_timeout"),
+                                                  "request_timeout")
         if application is not None and not callable(application):
             raise TypeError(f"application must be callable, not {type(application).__name__}")
         if environ is not None and not isinstance(environ, dict):
@@ -285,14 +299,27 @@ class WSGIServer(HTTPServer):
         elif shadow.error is not None:
             return
         parser = shadow.parser
+        started = shadow.head_started
+        if (started is not None and self.request_timeout is not None
+                and time.monotonic() - started > self.request_timeout):
+            peer = connection.peer
+            self._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
+            shadow.error = _wsgi.error_response(408, "the request head took too long to arrive",
+                                                "Request Timeout")
+            if not shadow.heads:
+                connection.abort(shadow.error)
+            return
         try:
             parser.feed(data)
             while True:
                 if shadow.current is None:
                     head = parser.next_request()
                     if head is None:
+                        if parser.buffered and shadow.head_started is None:
+                            shadow.head_started = time.monotonic()
                         return
                     shadow.current = head
+                    shadow.head_started = None
                 body = parser.read_body(-1)
                 while body:
                     body = parser.read_body(-1)
