@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-import grequests   # does `import gevent` and `monkey.patch_all(thread=False, select=False)`
+import grequests  # does `import gevent` and `monkey.patch_all(thread=False, select=False)`
 
 url, n, delay = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 requests = [grequests.get(f"{url}/slow?seconds={delay}&id={i}") for i in range(n)]

@@ -824,4 +824,4 @@ def test_threadpool_without_a_class_says_what_to_do(monkeypatch):
     monkeypatch.setattr(hub, "_threadpool", None, raising=False)
     monkeypatch.setattr(type(hub), "threadpool_class", None)
     with pytest.raises(RuntimeError, match="import gsync"):
-        hub.threadpool
+        hub.threadpool  # noqa: B018  (the property raises)

@@ -1,4 +1,4 @@
-"""gstack.compat: `import gevent` served from gstack, opt-in only (each case in a fresh interpreter)."""
+"""gstack.compat: `import gevent` served from gstack, opt-in only (each case in a subprocess)."""
 
 import subprocess
 import sys

@@ -84,7 +84,7 @@ def _usage_error(message):
 
 
 def _install_mode(name):
-    """Call the ``gmonkey.modes`` entry point ``name`` (declared by a distribution above gmonkey)."""
+    """Call the ``gmonkey.modes`` entry point ``name`` (declared by a layer above gmonkey)."""
     from importlib.metadata import entry_points
 
     found = [ep for ep in entry_points(group=_MODES_GROUP) if ep.name == name]

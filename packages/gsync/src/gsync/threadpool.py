@@ -141,7 +141,7 @@ class ThreadPool:
         return list(self.imap(func, iterable))
 
     def imap(self, func, *iterables):
-        """An iterator of ``func(*xs)`` for the items of ``iterables``, in order, computed in the pool.
+        """An iterator of ``func(*xs)`` for the items of ``iterables``, in order, run in the pool.
 
         Raises, when it gets there, the exception of the first call that
         failed (or the one the iterable raised).
