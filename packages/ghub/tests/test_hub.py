@@ -801,3 +801,27 @@ def test_exception_from_a_python_signal_handler_reaches_the_blocked_main_greenle
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_threadpool_is_made_once_from_threadpool_class(monkeypatch):
+    made = []
+
+    class FakePool:
+        def __init__(self, size, hub):
+            made.append((size, hub))
+
+    hub = ghub.get_hub()
+    monkeypatch.setattr(hub, "_threadpool", None, raising=False)
+    monkeypatch.setattr(type(hub), "threadpool_class", FakePool)
+    monkeypatch.setattr(type(hub), "threadpool_size", 3)
+    pool = hub.threadpool
+    assert hub.threadpool is pool
+    assert made == [(3, hub)]
+
+
+def test_threadpool_without_a_class_says_what_to_do(monkeypatch):
+    hub = ghub.get_hub()
+    monkeypatch.setattr(hub, "_threadpool", None, raising=False)
+    monkeypatch.setattr(type(hub), "threadpool_class", None)
+    with pytest.raises(RuntimeError, match="import gsync"):
+        hub.threadpool  # noqa: B018  (the property raises)

@@ -45,6 +45,10 @@ cdef class Loop:
     cdef bint _break
     cdef object _stashed_exc
     cdef object _wakeup
+    # run_callback_threadsafe (threadsafe.pxi): the wake-up descriptor and its event
+    cdef int _ts_fds[2]
+    cdef c_event _ts_ev
+    cdef list _ts_pending
 
     cdef int _check(self) except -1
     cdef int _after_run(self, int rc) except -1

@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 include "loop.pxi"
+include "threadsafe.pxi"
 include "events.pxi"
 include "api.pxi"
 include "arena.pxi"

@@ -98,6 +98,9 @@ cdef class Loop:
     def __cinit__(self, *args, **kwargs):
         self._base = NULL
         self._callbacks = []
+        self._ts_fds[0] = -1
+        self._ts_fds[1] = -1
+        self._ts_pending = []
         self.callback_batch = 1000
 
     def __init__(self, bint default=False, avoid=(), bint precise_timer=False):
@@ -119,6 +122,7 @@ cdef class Loop:
         if self._base == NULL:
             raise _oserror("event_base_new")
         event_assign(&self._cb_ev, self._base, -1, 0, _loop_callbacks_cb, <void *>self)
+        _threadsafe_open(self)
         self.default = default
         self._wakeup = None
         if default:
@@ -127,6 +131,7 @@ cdef class Loop:
     def __dealloc__(self):
         if self._base != NULL:
             event_del(&self._cb_ev)
+            _threadsafe_close(self)
             event_base_free(self._base)
             self._base = NULL
 
@@ -213,6 +218,9 @@ cdef class Loop:
         self._check()
         if event_reinit(self._base) != 0:
             raise _oserror("event_reinit")
+        # The wake-up descriptor is shared with the parent: the child gets its own.
+        _threadsafe_close(self)
+        _threadsafe_open(self)
         if self._wakeup is not None:
             self._uninstall_wakeup()
             self._install_wakeup()
@@ -254,6 +262,27 @@ cdef class Loop:
             self._check()
             raise TypeError(f"callback must be callable, not {type(func).__name__}")
         return self._run_callback(func, args)
+
+    def run_callback_threadsafe(self, func, *args):
+        """Queue ``func(*args)`` from any thread: wake this loop and run it there.
+
+        The one call of a loop that other threads may make. The function runs
+        in the loop's thread, in the order sent, as if queued there with
+        :meth:`run_callback` (errors go to the loop's error handler). Never
+        blocks; a burst of calls costs one wake-up. Does not keep :meth:`run`
+        going: a caller that expects a call back takes :meth:`ref` first (in
+        the loop's thread) and drops it in the callback. Returns the
+        :class:`callback`.
+        """
+        cdef callback cb
+        if not callable(func):
+            raise TypeError(f"callback must be callable, not {type(func).__name__}")
+        self._check()
+        cb = callback.__new__(callback)
+        cb.func = func
+        cb.args = args
+        _threadsafe_send(self, cb)
+        return cb
 
     cpdef callback _run_callback(self, object func, tuple args):
         """``run_callback(func, *args)`` for gstack's layers: ``func`` must be callable."""

@@ -91,7 +91,18 @@ class Hub(greenlet):
     greenlet. The main thread's hub runs ``gcore``'s default loop (the one
     that also wakes up for Python's signal handlers). Callbacks run by the
     loop run in this greenlet and must not block.
+
+    ``threadpool`` is this hub's thread pool (for blocking work with no
+    cooperative form), created on first use with at most ``threadpool_size``
+    threads. Its class is ``threadpool_class``: ghub cannot import the layer
+    that defines pools, so ``gsync.threadpool`` (imported by ``import gsync``
+    and ``import gstack``) plugs ``gsync.threadpool.ThreadPool`` in here. Set
+    either on the class, or on a hub before its first use of the pool.
     """
+
+    threadpool_class = None
+    threadpool_size = 10
+    _threadpool = None
 
     def __init__(self, loop=None):
         root = getcurrent()
@@ -153,6 +164,23 @@ class Hub(greenlet):
                 self._stop()
                 return
         self.print_exception(context, type, value, tb)
+
+    @property
+    def threadpool(self):
+        """This hub's thread pool, created on first use (see the class docstring)."""
+        pool = self._threadpool
+        if pool is None:
+            cls = self.threadpool_class
+            if cls is None:
+                raise RuntimeError(
+                    "no thread pool class: import gsync (or gstack), which sets "
+                    "Hub.threadpool_class, or set it yourself")
+            pool = self._threadpool = cls(self.threadpool_size, hub=self)
+        return pool
+
+    @threadpool.setter
+    def threadpool(self, pool):
+        self._threadpool = pool
 
     def _handle_signal_error(self, exc):
         self.handle_system_error(type(exc), exc)

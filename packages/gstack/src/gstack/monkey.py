@@ -11,3 +11,8 @@ program with everything patched.
 
 from gmonkey import *  # noqa: F403
 from gmonkey import __all__  # noqa: F401
+
+if __name__ == "__main__":   # python -m gstack.monkey [options] script.py: as python -m gmonkey
+    from gmonkey.__main__ import main
+
+    main()

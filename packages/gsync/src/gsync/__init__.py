@@ -9,7 +9,9 @@ The 0.13 reference's ``gevent.event``, ``gevent.queue``, ``gevent.coros`` and
   :class:`Full`, :class:`Empty` (the stdlib's);
 - :mod:`gsync.coros`: :class:`Semaphore`, :class:`BoundedSemaphore`,
   :class:`DummySemaphore`, :class:`RLock`, :class:`Lock`;
-- :mod:`gsync.pool`: :class:`Group` (alias ``GreenletSet``), :class:`Pool`.
+- :mod:`gsync.pool`: :class:`Group` (alias ``GreenletSet``), :class:`Pool`;
+- :mod:`gsync.threadpool`: :class:`ThreadPool` (blocking calls in OS threads;
+  ``ghub.get_hub().threadpool`` is the hub's own).
 
 Every name is importable from the package too (``from gsync import Queue``).
 """
@@ -18,6 +20,7 @@ from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
 from gsync.event import AsyncResult, Event
 from gsync.pool import GreenletSet, Group, Pool
 from gsync.queue import Empty, Full, JoinableQueue, LifoQueue, PriorityQueue, Queue
+from gsync.threadpool import ThreadPool  # also plugs ThreadPool into ghub.Hub.threadpool
 
 __version__ = "0.1.0"
 
@@ -25,5 +28,5 @@ __all__ = [
     "Event", "AsyncResult",
     "Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty",
     "Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock",
-    "Group", "GreenletSet", "Pool",
+    "Group", "GreenletSet", "Pool", "ThreadPool",
 ]
