@@ -5,7 +5,15 @@ Each client program runs in a fresh interpreter under ``python -m gmonkey
 against a server this test starts on 127.0.0.1.
 """
 
+import contextlib
 import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 
 import pytest
 from servers import SlowHTTPServer, serving
@@ -30,3 +38,79 @@ def test_grequests_map_is_concurrent_on_gstack():
     assert result["gevent"] == "gstack"
     assert result["bodies"] == [f"slow {i}" for i in range(N)]
     assert_concurrent(result["elapsed"])
+
+
+def test_gevent_websocket_echo_on_gstack_pywsgi():
+    """Proves: gevent-websocket's `WebSocketServer` and `WebSocketHandler`,
+    unmodified, subclass gstack.pywsgi's server and handler (through `import
+    gevent.pywsgi`) and work on it: the websocket handshake, frames read
+    through the handler's `rfile` and written to its `socket`, text and
+    binary echoes, a plain HTTP request through the same handler, and N
+    websocket connections served at once (N clients whose messages each make
+    the server sleep DELAY seconds finish in about one DELAY, not N x DELAY).
+    The client side is the `websocket-client` package, in this process."""
+    require("geventwebsocket")
+    require("websocket")
+    import websocket   # websocket-client: plain sockets, no gevent
+
+    with started(CLIENTS / "websocket_server.py") as (info, port):
+        assert info["gevent"] == "gstack"
+        assert info["pywsgi"] == "gserve.pywsgi"
+        assert info["handler_base"] == "gserve.pywsgi"
+        url = f"ws://127.0.0.1:{port}/echo"
+
+        ws = websocket.create_connection(url, timeout=10)
+        try:
+            ws.send("hello")
+            assert ws.recv() == "echo:hello"
+            ws.send_binary(b"\x00\x01bytes" * 1000)   # a payload with a 16-bit length
+            assert ws.recv() == b"\x00\x01bytes" * 1000
+            ws.send("x" * 70000)                      # a 64-bit length, several recvs
+            assert ws.recv() == "echo:" + "x" * 70000
+        finally:
+            ws.close()
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert response.read() == b"plain http"
+
+        answers = [None] * N
+        sockets = [websocket.create_connection(url, timeout=10) for _ in range(N)]
+
+        def talk(i):
+            sockets[i].send("slow")
+            answers[i] = sockets[i].recv()
+
+        threads = [threading.Thread(target=talk, args=(i,)) for i in range(N)]
+        start = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        elapsed = time.monotonic() - start
+        for ws in sockets:
+            ws.close()
+        assert answers == ["echo:slow"] * N
+        assert_concurrent(elapsed)
+
+
+@contextlib.contextmanager
+def started(script):
+    """Run ``python -m gmonkey --as-gevent script`` (a server); yield its JSON line and port."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen([sys.executable, "-m", "gmonkey", "--as-gevent", str(script)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(10)
+            pytest.fail(f"{script.name} did not start:\n{proc.stderr.read()}")
+        info = json.loads(line)
+        yield info, info["port"]
+        assert proc.poll() is None, f"the server died:\n{proc.stderr.read()}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        finally:
+            proc.stdout.close()
+            proc.stderr.close()

@@ -797,6 +797,73 @@ def test_upgrade_takes_the_connection_over(serve):
     sock.close()
 
 
+class _UpgradeHandler(gserve.pywsgi.WSGIHandler):
+    """Does what gevent-websocket's handler does: upgrade from run_application, echo lines."""
+
+    seen = []
+
+    def run_application(self):
+        if self.environ.get("HTTP_UPGRADE") != "echo":
+            return super().run_application()
+        self.seen.append((self.command, self.path, self.request_version, self.requestline))
+        self.start_response("101 Switching Protocols",
+                            [("Upgrade", "echo"), ("Connection", "Upgrade")])
+        self.provided_content_length = False
+        self.response_use_chunked = False
+        self.close_connection = True
+        self.provided_date = True   # no Date header
+        self.write("")              # str: gevent's handler accepts it; sends the head
+        self.seen.append(self.headers_sent)
+        rfile = self.rfile
+        assert self.rfile is rfile
+        while line := rfile.readline():
+            exact = rfile.read(3)   # read(n) waits for n bytes
+            self.socket.sendall(b"echo:" + line + exact + b"\n")
+
+
+@pytest.mark.pywsgi_only("handler_class is gserve.pywsgi's")
+def test_handler_subclass_takes_the_connection_over_with_rfile(serve):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    _UpgradeHandler.seen = []
+    server = serve(app, handler_class=_UpgradeHandler)
+    sock = connect(server)
+    # Bytes after the head arrive with it: rfile must give them first.
+    sock.sendall(b"GET /ws?x=1 HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade"
+                 b"\r\n\r\nearly\nab")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(100)
+    head, rest = head.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+    assert b"Date:" not in head and b"Transfer-Encoding" not in head
+    time.sleep(0.05)
+    sock.sendall(b"c")          # completes read(3) of the first line
+    sock.sendall(b"late\n123")
+    sock.shutdown(socket.SHUT_WR)
+    assert rest + read_all(sock) == b"echo:early\nabc\necho:late\n123\n"
+    sock.close()
+    assert _UpgradeHandler.seen == [("GET", "/ws?x=1", "HTTP/1.1", "GET /ws?x=1 HTTP/1.1"), True]
+    # An ordinary request through the same handler class is served as usual.
+    assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).text == "ok"
+
+
+def test_write_accepts_empty_str_only(serve):
+    def app(environ, start_response):
+        write = start_response("200 OK", [])
+        write("")
+        try:
+            write("text")
+        except TypeError:
+            return [b"TypeError"]
+        return [b"accepted"]
+
+    server = serve(app)
+    assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=TIMEOUT).text == "TypeError"
+
+
 def test_no_descriptor_leaks(serve):
     server = serve(hello)
     for _ in range(3):   # warm up: imports, the resolver

@@ -52,7 +52,14 @@ extend the server; the names gevent's pywsgi handler has are kept:
 ``run_application``, ``process_result``, ``start_response``, ``get_environ``,
 ``environ``, ``status``, ``code``, ``response_headers``, ``headers_sent``,
 ``response_length``, ``time_start``/``time_finish``, ``close_connection``,
-``socket``, ``client_address``, ``server``, ``result``, ``application``.
+``socket``, ``client_address``, ``server``, ``result``, ``application``,
+``command``, ``path``, ``request_version``, ``requestline``, ``rfile``, and the
+response flags ``provided_content_length``, ``provided_date``,
+``response_use_chunked`` (what a framework such as gevent-websocket sets
+before the head is sent). ``rfile`` takes the connection over: it is a
+binary file reading the connection, starting with the bytes the client sent
+after the request head; once it was used, the connection serves no other
+request.
 """
 
 from __future__ import annotations
@@ -70,7 +77,7 @@ from gserve._http import ProtocolError, RequestParser
 from gserve._wsgi import ClientDisconnected
 from gserve.server import StreamServer
 
-__all__ = ["WSGIServer", "WSGIHandler", "Input", "ClientDisconnected"]
+__all__ = ["WSGIServer", "WSGIHandler", "Input", "ConnectionReader", "ClientDisconnected"]
 
 _timeout_error = _stdsocket.timeout
 _NO_BODY_STATUS = frozenset({204, 304})
@@ -201,6 +208,94 @@ class _NoBody(Input):
 _NO_BODY = _NoBody()
 
 
+class ConnectionReader:
+    """:attr:`WSGIHandler.rfile`: reads a connection taken over, its buffered bytes first.
+
+    ``read(size=-1)`` waits for ``size`` bytes (fewer only at the end of the
+    stream), ``read1``, ``readline(size=-1)``, ``readinto``, iteration by
+    lines. It blocks (cooperatively) with the socket's timeout, which taking
+    the connection over sets to None.
+    """
+
+    def __init__(self, sock: Any, data: bytes = b"", bufsize: int = 65536) -> None:
+        self._sock = sock
+        self._buf = bytearray(data)
+        self._bufsize = bufsize
+        self._eof = False
+        self.closed = False
+
+    def _fill(self) -> bool:
+        # One more recv into the buffer; False at the end of the stream.
+        if self._eof:
+            return False
+        data = self._sock.recv(self._bufsize)
+        if not data:
+            self._eof = True
+            return False
+        self._buf += data
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (all until the end of the stream if negative or None)."""
+        buf = self._buf
+        if size is None or size < 0:
+            while self._fill():
+                pass
+            size = len(buf)
+        while len(buf) < size and self._fill():
+            pass
+        data = bytes(buf[:size])
+        del buf[:size]
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        """What is buffered (at most ``size`` bytes), or one receive if nothing is."""
+        if not self._buf:
+            self._fill()
+        if size < 0:
+            size = len(self._buf)
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
+        return data
+
+    def readinto(self, target: Any) -> int:
+        data = self.read(len(target))
+        target[:len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """One line, with its ``\\n`` (at most ``size`` bytes if given)."""
+        buf = self._buf
+        limit = -1 if size is None or size < 0 else size
+        start = 0
+        while True:
+            end = buf.find(b"\n", start)
+            if end >= 0 and (limit < 0 or end < limit):
+                return self.read(end + 1)
+            if 0 <= limit <= len(buf):
+                return self.read(limit)
+            start = len(buf)
+            if not self._fill():
+                return self.read(-1)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Forget the buffer; the socket stays open (the server closes it)."""
+        self.closed = True
+        self._buf.clear()
+
+
 class WSGIHandler:
     """Serves the requests of one connection (see the module documentation)."""
 
@@ -225,6 +320,7 @@ class WSGIHandler:
         self.request: Any = None
         self.environ: dict[str, Any] | None = None
         self.result: Any = None
+        self._rfile: ConnectionReader | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -237,8 +333,13 @@ class WSGIHandler:
         self.time_start = 0.0
         self.time_finish = 0.0
         self._content_length: int | None = None
-        self._has_date = self._has_server = False
-        self._chunked = False
+        #: True if the response has a Content-Length (given, or computed by the server).
+        self.provided_content_length = False
+        #: True if the response has a Date header (the server adds none then).
+        self.provided_date = False
+        self._has_server = False
+        #: True once the head was made with ``Transfer-Encoding: chunked``.
+        self.response_use_chunked = False
         self._no_body = False
         self._continue_sent = False
         self._head: bytes = b""
@@ -363,6 +464,47 @@ class WSGIHandler:
             self.time_start = self.time_finish = time.time()
         self.log_request()
 
+    # -- gevent's handler attributes ----------------------------------------------
+
+    @property
+    def command(self) -> str | None:
+        """The request's method (``"GET"``...), None between requests."""
+        return self.request.method if self.request is not None else None
+
+    @property
+    def path(self) -> str | None:
+        """The request target as sent (path and query)."""
+        return self.request.target if self.request is not None else None
+
+    @property
+    def request_version(self) -> str | None:
+        """The request's protocol version, ``"HTTP/1.1"`` or ``"HTTP/1.0"``."""
+        return self.request.version if self.request is not None else None
+
+    @property
+    def requestline(self) -> str | None:
+        """The request line, ``"GET /path HTTP/1.1"``."""
+        request = self.request
+        if request is None:
+            return None
+        return f"{request.method} {request.target} {request.version}"
+
+    @property
+    def rfile(self) -> ConnectionReader:
+        """The connection as a binary file, taking it over (see the module documentation).
+
+        The first use takes the parser's buffered bytes (they come first),
+        sets the socket's timeout to None and closes the connection after
+        this request. Use it only to leave HTTP (an upgrade).
+        """
+        rfile = self._rfile
+        if rfile is None:
+            rfile = self._rfile = ConnectionReader(self.socket, self.parser.take_buffer(),
+                                                   self.bufsize)
+            self._settimeout(None)
+            self.close_connection = True
+        return rfile
+
     # -- one request ---------------------------------------------------------------
 
     def handle_one_request(self, request: Any) -> bool:
@@ -395,7 +537,7 @@ class WSGIHandler:
                     self.log_error(None, sys.exc_info())
                     self.close_connection = True
         self.log_request()
-        if self.close_connection or self.code == 101:
+        if self.close_connection or self.code == 101 or self._rfile is not None:
             return False
         return self._finish_body()
 
@@ -453,6 +595,7 @@ class WSGIHandler:
             data = result[0] if len(result) == 1 else b"".join(result)
             if self._content_length is None and not self.headers_sent and self.status is not None:
                 self._content_length = len(data)
+                self.provided_content_length = True
                 self.response_headers.append(("Content-Length", str(len(data))))
             self.write(data)
         else:
@@ -503,7 +646,8 @@ class WSGIHandler:
         self.code = code
         self.response_headers = headers
         self._content_length = content_length
-        self._has_date = has_date
+        self.provided_date = has_date
+        self.provided_content_length = content_length is not None
         self._has_server = has_server
         if close:
             self.close_connection = True
@@ -519,13 +663,13 @@ class WSGIHandler:
         content_length = self._content_length
         lines = [f"HTTP/1.1 {self.status}\r\n"]
         lines.extend(f"{name}: {value}\r\n" for name, value in headers)
-        if not self._has_date:
+        if not self.provided_date:
             lines.append(f"Date: {_wsgi.http_date()}\r\n")
         if not self._has_server:
             lines.append(f"Server: {_wsgi.SERVER_SOFTWARE}\r\n")
         if content_length is None and not self._no_body and code >= 200:
             if request.version_info >= (1, 1):
-                self._chunked = True
+                self.response_use_chunked = True
                 lines.append("Transfer-Encoding: chunked\r\n")
             else:
                 self.close_connection = True
@@ -543,9 +687,12 @@ class WSGIHandler:
     def write(self, data: bytes) -> None:
         """PEP 3333's ``write()`` callable: send ``data`` (the head first, if not sent yet)."""
         if type(data) is not bytes:
-            if not isinstance(data, (bytes, bytearray, memoryview)):
+            if data == "":
+                data = b""   # gevent's handler accepts write(''), as frameworks call it
+            elif not isinstance(data, (bytes, bytearray, memoryview)):
                 raise TypeError(f"the application must write bytes, not {type(data).__name__}")
-            data = bytes(data)
+            else:
+                data = bytes(data)
         if self.status is None:
             raise RuntimeError("the application wrote (or yielded) data before calling "
                                "start_response")
@@ -575,7 +722,7 @@ class WSGIHandler:
     def _frame(self, data: bytes) -> bytes:
         # Count the body and frame it: chunked, or cut at a declared Content-Length.
         size = len(data)
-        if self._chunked:
+        if self.response_use_chunked:
             self.response_length += size
             return b"%x\r\n%b\r\n" % (size, data)
         limit = self._content_length
@@ -590,7 +737,7 @@ class WSGIHandler:
     def _end_response(self) -> None:
         if not self.headers_sent:
             self.write(b"")
-        if self._chunked:
+        if self.response_use_chunked:
             self._send(b"0\r\n\r\n")
         elif (self._content_length is not None and not self._no_body
               and self.response_length < self._content_length):

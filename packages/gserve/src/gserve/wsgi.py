@@ -155,9 +155,12 @@ class _Response:
     def write(self, data: bytes) -> None:
         """PEP 3333's ``write()``: stream ``data`` (the head first, if not sent yet)."""
         if type(data) is not bytes:
-            if not isinstance(data, (bytes, bytearray, memoryview)):
+            if data == "":
+                data = b""   # as gevent's pywsgi handler: frameworks call write('')
+            elif not isinstance(data, (bytes, bytearray, memoryview)):
                 raise TypeError(f"the application must write bytes, not {type(data).__name__}")
-            data = bytes(data)
+            else:
+                data = bytes(data)
         if self.status is None:
             raise RuntimeError("the application wrote (or yielded) data before calling "
                                "start_response")
