@@ -32,7 +32,7 @@ def app(environ, start_response):
             break
         if message == "slow":
             gevent.sleep(0.5)   # blocks this connection only
-        ws.send(message if isinstance(message, bytes) else "echo:" + message)
+        ws.send(bytes(message) if isinstance(message, (bytes, bytearray)) else "echo:" + message)
     return []
 
 
