@@ -51,7 +51,7 @@ def test_gevent_websocket_echo_on_gstack_pywsgi():
     The client side is the `websocket-client` package, in this process."""
     require("geventwebsocket")
     require("websocket")
-    import websocket   # websocket-client: plain sockets, no gevent
+    import websocket  # websocket-client: plain sockets, no gevent
 
     with started(CLIENTS / "websocket_server.py") as (info, port):
         assert info["gevent"] == "gstack"

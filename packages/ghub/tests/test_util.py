@@ -57,3 +57,21 @@ def test_ghub_exports():
         assert name in ghub.__all__, name
     assert ghub.local.local.__module__ == "ghub.local"
     assert ghub.util.wrap_errors is wrap_errors   # ghub.local is the module
+
+
+def test_lazy_property_computes_once_and_stores():
+    from ghub.util import lazy_property
+
+    calls = []
+
+    class Thing:
+        @lazy_property
+        def value(self):
+            """The doc."""
+            calls.append(1)
+            return 42
+
+    thing = Thing()
+    assert thing.value == 42 and thing.value == 42
+    assert calls == [1] and thing.__dict__["value"] == 42
+    assert Thing.value.__doc__ == "The doc."

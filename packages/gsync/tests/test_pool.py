@@ -648,3 +648,10 @@ def test_imap_input_errors_reach_the_consumer():
 def test_imap_empty_input():
     assert list(Pool(2).imap(str, [])) == []
     assert list(Group().imap_unordered(str, [])) == []
+
+
+def test_map_cb_calls_back_with_the_results():
+    got = []
+    assert Pool(2).map_cb(lambda x: x * 2, [1, 2, 3], callback=got.append) == [2, 4, 6]
+    assert got == [[2, 4, 6]]
+    assert Pool(2).map_cb(str, [1]) == ["1"]

@@ -7,7 +7,7 @@ link targets and pool workers).
 
 from __future__ import annotations
 
-__all__ = ["wrap_errors"]
+__all__ = ["wrap_errors", "lazy_property"]
 
 
 def _is_error_types(errors):
@@ -49,3 +49,27 @@ class wrap_errors:
 
     def __getattr__(self, item):
         return getattr(self.func, item)
+
+
+class lazy_property:  # noqa: N801  (0.13's name)
+    """A property computed by ``function(self)`` at the first access, then stored.
+
+    The value is kept in the instance's ``__dict__`` under the function's
+    name, so later accesses are plain attribute lookups (0.13's
+    ``util.lazy_property``, deprecated there; kept for the code that uses it).
+    """
+
+    def __init__(self, function):
+        self._function = function
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+
+    def __set_name__(self, owner, name):
+        self.__name__ = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = self._function(instance)
+        instance.__dict__[self.__name__] = value
+        return value

@@ -17,12 +17,16 @@ and the top level re-exports the 0.13 top-level names (``spawn``, ``sleep``,
 ``joinall``, ``Timeout``, ...) from the layers that define them.
 """
 
+import sys as _sys
+
 from ghub import (
     Greenlet,
     GreenletExit,
     Timeout,
     fork,
+    get_hub,
     getcurrent,
+    idle,
     joinall,
     kill,
     killall,
@@ -39,6 +43,24 @@ from ghub import (
     with_timeout,
 )
 from gstack import core, greenlet, hub, local, timeout, util  # noqa: F401  (the submodules)
+from gsync.wait import iwait, wait
+
+# gevent's newer name for ``signal`` (the function that runs a handler on a signal).
+signal_handler = signal
+
+
+def getswitchinterval():
+    """The interpreter's thread switch interval (``sys.getswitchinterval``), in seconds.
+
+    gevent's own interval only matters to its blocking monitor; gstack has no
+    interval of its own (see ``ghub.monitor``), so this is the interpreter's.
+    """
+    return _sys.getswitchinterval()
+
+
+def setswitchinterval(interval):
+    """Set the interpreter's thread switch interval (``sys.setswitchinterval``)."""
+    _sys.setswitchinterval(interval)
 
 __all__ = [
     # The 0.13 reference's top-level names, in its order.
@@ -46,7 +68,12 @@ __all__ = [
     "spawn_link_value", "spawn_link_exception", "joinall", "killall", "Timeout",
     "with_timeout", "getcurrent", "sleep", "kill", "signal", "fork", "shutdown", "core",
     "reinit",
-    "__version__",
+    # The names today's gevent-based libraries import from the top level.
+    "get_hub", "idle", "wait", "iwait", "signal_handler", "getswitchinterval",
+    "setswitchinterval",
+    "__version__", "version_info",
 ]
 
 __version__ = "0.1.0"
+#: ``(major, minor, micro, releaselevel, serial)``, as ``sys.version_info``.
+version_info = (0, 1, 0, "final", 0)

@@ -265,6 +265,13 @@ class Group:
         """
         return list(_IMap(self, func, (iterable,), float("inf"), True))
 
+    def map_cb(self, func, iterable, callback=None):
+        """:meth:`map`, then ``callback(results)`` if given; return the results (blocks)."""
+        result = self.map(func, iterable)
+        if callback is not None:
+            callback(result)
+        return result
+
     def map_async(self, func, iterable, callback=None):
         """Run :meth:`map` in a new greenlet outside the group; return it.
 
