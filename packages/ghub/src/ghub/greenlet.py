@@ -550,8 +550,7 @@ def spawn(function, *args, **kwargs):
 
     ``TypeError`` at once if ``function`` is not callable.
     """
-    if function is None:
-        checks.function(function)
+    checks.function(function)   # (the same check, and words, as every spawn*())
     g = Greenlet(function, *args, **kwargs)
     g._start_event = g.parent.loop._run_callback(g.switch, ())   # g.start(), inlined
     return g
@@ -579,6 +578,11 @@ def spawn_link_exception(function, *args, **kwargs):
     """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
     checks.function(function)
     return Greenlet.spawn_link_exception(function, *args, **kwargs)
+
+
+# What joinall() and killall() use of each item (a Greenlet has it all).
+_JOINABLE = ("ready", "successful", "exception", "rawlink", "unlink")
+_KILLABLE = ("dead", "throw")
 
 
 class _JoinAll:
@@ -609,7 +613,7 @@ def joinall(greenlets, timeout=None, raise_error=False):
     ``successful()``, ``exception``, ``rawlink()`` and ``unlink()``.
     """
     timeout = checks.timeout(timeout)
-    greenlets = list(greenlets)
+    greenlets = checks.items(greenlets, "joinall() greenlets", "greenlet", _JOINABLE, Greenlet)
     if raise_error:
         for g in greenlets:
             if g.ready() and not g.successful():
@@ -662,7 +666,7 @@ def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
     checks.exception(exception)
     timeout = checks.timeout(timeout)
     alive = []
-    for g in greenlets:
+    for g in checks.items(greenlets, "killall() greenlets", "greenlet", _KILLABLE, Greenlet):
         if isinstance(g, Greenlet):
             if g.ready():
                 continue
