@@ -101,7 +101,16 @@ def extensions():
             include_path=[".", *roots.values()],
             build_dir=str(HERE / "build" / "cython"),   # the generated .c stay out of src/
             language_level=3,
-            compiler_directives={"binding": True},
+            compiler_directives={
+                "binding": True,   # functions and methods are introspectable (inspect.signature)
+                # and help() shows each signature; "clinic" makes it the __text_signature__
+                # of the compiled classes too, so that inspect.signature(Queue) works
+                "embedsignature": True,
+                "embedsignature.format": "clinic",
+                # annotations are for readers and type checkers: the .pxd declares the C
+                # types, and misuse gets the module's own checks and messages
+                "annotation_typing": False,
+            },
             quiet=True,
         )
     finally:

@@ -80,3 +80,19 @@ def test_a_traceback_through_compiled_frames_shows_their_sources(decoys):
         ghub.sleep("1")
     check_frames(info.tb, "ghub.hub", "checks.seconds(")
     check_frames(info.tb, "ghub.checks", "raise TypeError(")
+
+
+def test_signatures_of_compiled_functions_and_classes_are_introspectable():
+    import inspect
+
+    import ghub
+
+    assert list(inspect.signature(ghub.spawn).parameters) == ["function", "args", "kwargs"]
+    assert list(inspect.signature(ghub.joinall).parameters) == [
+        "greenlets", "timeout", "raise_error"]
+    assert list(inspect.signature(ghub.Greenlet).parameters) == ["run", "args", "kwargs"]
+    assert list(inspect.signature(ghub.Timeout).parameters) == ["seconds", "exception"]
+    assert list(inspect.signature(ghub.Greenlet.get).parameters) == ["self", "block", "timeout"]
+    # The annotations are there for type checkers (and help()), not enforced at run time.
+    assert "float" in str(inspect.signature(ghub.sleep).parameters["seconds"].annotation)
+    assert ghub.Greenlet[int] is not None   # generic for type checkers, subscriptable too

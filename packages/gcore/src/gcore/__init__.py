@@ -11,7 +11,7 @@ through compiled frames of every layer show the installed sources' lines).
 
 from gcore import sources
 from gcore._gcore import *  # noqa: F401,F403
-from gcore._gcore import __all__  # noqa: F401
+from gcore._gcore import __all__ as __all__
 
 __version__ = "0.1.0"
 

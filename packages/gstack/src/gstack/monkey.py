@@ -10,4 +10,4 @@ program with everything patched.
 """
 
 from gmonkey import *  # noqa: F403
-from gmonkey import __all__  # noqa: F401
+from gmonkey import __all__ as __all__
