@@ -37,6 +37,8 @@ WHEELHOUSE = ROOT / ".wheelhouse"
 INTEGRATION = ROOT / "integration-tests"
 TEST_TOOLS = ["pytest", "pytest-timeout"]
 LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
+TYPING_TOOLS = ["mypy==2.4.1"]   # mypy --strict over tools/typecheck_public_api.py
+TYPECHECKED = ROOT / "tools" / "typecheck_public_api.py"
 BENCH_TOOLS = ["gunicorn", "packaging"]   # the gunicorn_* cases (its gevent worker needs packaging)
 LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
 
@@ -210,10 +212,16 @@ def demo(session):
 
 @nox.session(python=PYTHON)
 def lint(session):
-    """ruff, and the layering check (a layer imports only the layers below it)."""
+    """ruff, the layering check, and mypy --strict on a program using the public API."""
     session.install(*LINT_TOOLS)
     session.run("ruff", "check", *[p for p in LINT_PATHS if (ROOT / p).exists()])
     session.run("python", str(ROOT / "tools" / "check_layers.py"), str(ROOT))
+    # The public API as a user's type checker sees it: every layer installed (its
+    # py.typed, .py and .pyi files), and a program that uses each, clean under --strict.
+    install(session, list(PACKAGES))
+    session.install(*TYPING_TOOLS)
+    with tempfile.TemporaryDirectory(prefix="gstack-mypy-") as cwd, session.chdir(cwd):
+        session.run("mypy", "--strict", "--no-incremental", str(TYPECHECKED))
 
 
 @nox.session(python=PYTHON)

@@ -44,23 +44,36 @@ def extensions():
     include_dirs, library_dirs, libraries = libevent_flags()
     ext = Extension(
         "gcore._gcore",
-        ["src/gcore/_gcore.pyx"],
+        ["gcore/_gcore.pyx"],   # relative to src/, where Cython runs (below)
         include_dirs=include_dirs,
         library_dirs=library_dirs,
         libraries=libraries,
         extra_compile_args=["-O2"],
     )
-    return cythonize(
-        [ext],
-        language_level=3,
-        compiler_directives={
-            "boundscheck": False,
-            "wraparound": False,
-            "embedsignature": True,
-            "binding": False,
-        },
-        annotate=bool(os.environ.get("GCORE_ANNOTATE")),
-    )
+    # Cython records each source (the .pyx, each .pxi) by its path relative to
+    # the directory it runs in, and that is the file name a traceback shows for
+    # the frames compiled from it. Run from src/, it records "gcore/loop.pxi":
+    # the file installed in the wheel (gcore.sources lets linecache find it),
+    # not "src/gcore/loop.pxi", which names no installed file.
+    top = os.getcwd()
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
+    try:
+        built = cythonize(
+            [ext],
+            language_level=3,
+            compiler_directives={
+                "boundscheck": False,
+                "wraparound": False,
+                "embedsignature": True,
+                "binding": False,
+            },
+            annotate=bool(os.environ.get("GCORE_ANNOTATE")),
+        )
+    finally:
+        os.chdir(top)
+    for extension in built:   # setuptools compiles them from here
+        extension.sources = [os.path.join("src", source) for source in extension.sources]
+    return built
 
 
 setup(ext_modules=extensions())

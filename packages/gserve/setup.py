@@ -49,7 +49,7 @@ def _pxd_root(name):
     candidates.append(HERE.parent / name / "src")
     for candidate in candidates:
         if any((candidate / name).glob("*.pxd")):
-            return str(candidate)
+            return str(candidate.resolve())   # (cythonize runs from src/)
     spec = importlib.util.find_spec(name)
     for folder in (spec.submodule_search_locations or []) if spec else []:
         if any(Path(folder).glob("*.pxd")):
@@ -82,18 +82,40 @@ def extensions():
 
     from setuptools import Extension
 
+    # Cython records each source by its path relative to the directory it runs
+    # in, and that is the file name of the module's frames in a traceback
+    # (linecache resolves a relative name along sys.path). Run from src/, it
+    # records "pkg/module.py": the .py installed beside the extension, under
+    # the import root, rather than "src/pkg/module.py", which names no installed
+    # file and can resolve to someone else's.
     modules = [
-        Extension(name, [str(Path("src", *name.split(".")).with_suffix(".py"))])
-        for name in COMPILED
+        Extension(name, [str(Path(*name.split(".")).with_suffix(".py"))]) for name in COMPILED
     ]
-    return cythonize(
-        modules,
-        include_path=["src", *roots.values()],
-        build_dir="build/cython",   # the generated .c stay out of src/
-        language_level=3,
-        compiler_directives={"binding": True},
-        quiet=True,
-    )
+    top = os.getcwd()
+    os.chdir(HERE / "src")
+    try:
+        built = cythonize(
+            modules,
+            include_path=[".", *roots.values()],
+            build_dir=str(HERE / "build" / "cython"),   # the generated .c stay out of src/
+            language_level=3,
+            compiler_directives={
+                "binding": True,   # functions and methods are introspectable (inspect.signature)
+                # and help() shows each signature; "clinic" makes it the __text_signature__
+                # of the compiled classes too, so that inspect.signature(Queue) works
+                "embedsignature": True,
+                "embedsignature.format": "clinic",
+                # annotations are for readers and type checkers: the .pxd declares the C
+                # types, and misuse gets the module's own checks and messages
+                "annotation_typing": False,
+            },
+            quiet=True,
+        )
+    finally:
+        os.chdir(top)
+    for extension in built:   # setuptools compiles them from here, by relative paths
+        extension.sources = [os.path.relpath(HERE / "src" / s, top) for s in extension.sources]
+    return built
 
 
 setup(ext_modules=extensions())

@@ -8,6 +8,8 @@ is fine. Either way the ``.py`` source is installed beside the extension.
 
 import importlib
 import os
+import traceback
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +28,71 @@ def test_each_hot_module_is_built_as_asked(name):
     folder = os.path.dirname(module.__file__)
     assert os.path.isfile(os.path.join(folder, name.rpartition(".")[2] + ".py"))
     assert os.path.isfile(os.path.join(folder, name.rpartition(".")[2] + ".pxd"))
+
+
+def check_frames(tb, module_name, statement):
+    """The frames of ``module_name`` in ``tb`` name its installed source and show its lines.
+
+    Compiled, a frame names the source by its path under the import root
+    (``ghub/hub.py``); interpreted, by its absolute path. Either way the line
+    shown is that file's line, never another file's, and the innermost one
+    holds ``statement``.
+    """
+    module = importlib.import_module(module_name)
+    compiled = not module.__file__.endswith(".py")
+    source = Path(module.__file__).with_name(module_name.rpartition(".")[2] + ".py")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    name = module_name.replace(".", "/") + ".py"
+    frames = [frame for frame in traceback.extract_tb(tb) if frame.filename.endswith(name)]
+    assert frames, f"no frame of {name} in {traceback.format_tb(tb)}"
+    for frame in frames:
+        if compiled:
+            assert frame.filename == name
+        else:
+            assert os.path.samefile(frame.filename, source)
+        assert frame.line, f"{frame.filename}, line {frame.lineno}: no source line shown"
+        assert frame.line == lines[frame.lineno - 1].strip()
+    assert statement in frames[-1].line
+    text = "".join(traceback.format_tb(tb))
+    assert f'File "{frames[-1].filename}", line {frames[-1].lineno}' in text
+    assert f"\n    {frames[-1].line}\n" in text
+
+
+@pytest.fixture
+def decoys(tmp_path, monkeypatch):
+    """Files of the compiled frames' names, old and new, first on sys.path, full of wrong lines."""
+    def plant(*module_names):
+        for module_name in module_names:
+            name = module_name.replace(".", "/") + ".py"
+            for relative in (name, "src/" + name):
+                decoy = tmp_path / relative
+                decoy.parent.mkdir(parents=True, exist_ok=True)
+                decoy.write_text("# decoy: not the module's source\n" * 5000)
+        monkeypatch.syspath_prepend(str(tmp_path))
+    return plant
+
+
+def test_a_traceback_through_compiled_frames_shows_their_sources(decoys):
+    import ghub
+
+    decoys("ghub.hub", "ghub.checks")
+    with pytest.raises(TypeError, match="sleep length must be a number") as info:
+        ghub.sleep("1")
+    check_frames(info.tb, "ghub.hub", "checks.seconds(")
+    check_frames(info.tb, "ghub.checks", "raise TypeError(")
+
+
+def test_signatures_of_compiled_functions_and_classes_are_introspectable():
+    import inspect
+
+    import ghub
+
+    assert list(inspect.signature(ghub.spawn).parameters) == ["function", "args", "kwargs"]
+    assert list(inspect.signature(ghub.joinall).parameters) == [
+        "greenlets", "timeout", "raise_error"]
+    assert list(inspect.signature(ghub.Greenlet).parameters) == ["run", "args", "kwargs"]
+    assert list(inspect.signature(ghub.Timeout).parameters) == ["seconds", "exception"]
+    assert list(inspect.signature(ghub.Greenlet.get).parameters) == ["self", "block", "timeout"]
+    # The annotations are there for type checkers (and help()), not enforced at run time.
+    assert "float" in str(inspect.signature(ghub.sleep).parameters["seconds"].annotation)
+    assert ghub.Greenlet[int] is not None   # generic for type checkers, subscriptable too

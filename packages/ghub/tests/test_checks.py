@@ -11,6 +11,7 @@ from ghub.checks import (
     delay,
     exception,
     function,
+    items,
     lock_timeout,
     seconds,
     socket_timeout,
@@ -102,3 +103,26 @@ def test_lock_timeout_follows_threading():
         lock_timeout(True, 1e100)
     with pytest.raises(OverflowError):
         lock_timeout(True, TIMEOUT_MAX + 1)
+
+
+class _Joinable:
+    ready = successful = exception = rawlink = unlink = None
+
+
+def test_items_names_the_bad_item():
+    ok = _Joinable()
+    attributes = ("ready", "successful", "exception", "rawlink", "unlink")
+    assert items((ok, ok), "joinall() greenlets", "greenlet", attributes) == [ok, ok]
+    assert items(iter([]), "joinall() greenlets", "greenlet", attributes) == []
+    bad_item = r"^joinall\(\) greenlets\[1\] must be a greenlet, not int: 5$"
+    with pytest.raises(TypeError, match=bad_item):
+        items([ok, 5, None], "joinall() greenlets", "greenlet", attributes)
+    with pytest.raises(TypeError, match=r"^joinall\(\) greenlets must be an iterable of greenlets,"
+                                        r" not int$"):
+        items(5, "joinall() greenlets", "greenlet", attributes)
+    with pytest.raises(TypeError, match=r"\[0\] must be a greenlet, not str: 'xxx.*\.\.\.$"):
+        items(["x" * 100], "joinall() greenlets", "greenlet", attributes)
+    # Items of the exact type are not looked at.
+    assert items([1, 2], "numbers", "thing", ("missing",), int) == [1, 2]
+    with pytest.raises(TypeError, match=r"numbers\[1\] must be a thing, not bool"):
+        items([1, True], "numbers", "thing", ("missing",), int)

@@ -119,8 +119,12 @@ def test_spawn_later_rejects_bad_seconds():
 
 
 def test_spawn_rejects_a_non_callable_at_once():
-    with pytest.raises(TypeError, match="must be callable"):
-        spawn(42)
+    # Every spawn*() function words it the same way, whatever the bad value.
+    for bad, kind in ((42, "int"), (None, "NoneType"), ("f", "str")):
+        for helper in (spawn, ghub.spawn_link, ghub.spawn_link_value, ghub.spawn_link_exception,
+                       ghub.spawn_raw, lambda f: ghub.spawn_later(1, f)):
+            with pytest.raises(TypeError, match=f"^function must be callable, not {kind}$"):
+                helper(bad)
     with pytest.raises(TypeError, match="must be callable"):
         Greenlet("not a function")
     for helper in (ghub.spawn, ghub.spawn_link, ghub.spawn_link_value,
@@ -129,6 +133,20 @@ def test_spawn_rejects_a_non_callable_at_once():
             helper(None)
     with pytest.raises(TypeError, match="must be callable"):
         ghub.spawn_later(1, None)
+
+
+def test_joinall_and_killall_name_a_bad_item():
+    g = spawn(lambda: None)
+    bad_item = r"^joinall\(\) greenlets\[1\] must be a greenlet, not int: 5$"
+    with pytest.raises(TypeError, match=bad_item):
+        joinall([g, 5])
+    with pytest.raises(TypeError, match=r"^joinall\(\) greenlets must be an iterable of greenlets"):
+        joinall(g)
+    with pytest.raises(TypeError, match=r"^killall\(\) greenlets\[0\] must be a greenlet, not str"):
+        ghub.killall(["x", g])
+    assert not g.dead   # nothing was done before the check failed
+    joinall([g])
+    assert g.dead
 
 
 def test_value_and_exception_properties(capsys):

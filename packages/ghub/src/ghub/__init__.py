@@ -9,6 +9,7 @@ carry the reference's names: ``ghub.hub`` (the Hub, ``sleep``, ``Waiter``),
 ``ghub.util`` (``wrap_errors``).
 """
 
+import gcore.sources
 from ghub import (  # noqa: F401  (the modules, as in the 0.13 reference)
     local,
     monitor,  # noqa: F401  (the blocking detector: ghub.monitor.start_monitor)
@@ -48,6 +49,8 @@ from ghub.hub import (
 from ghub.timeout import Timeout, with_timeout
 
 __version__ = "0.1.0"
+
+gcore.sources.register(__name__)  # tracebacks show the compiled modules' .py lines
 
 __all__ = [
     "Greenlet", "GreenletExit", "LinkedExited", "LinkedCompleted", "LinkedKilled", "LinkedFailed",

@@ -20,7 +20,10 @@ written here once, and every layer (ghub, gsync, gnet, gmonkey) calls it:
   past ``TIMEOUT_MAX``);
 - a **count** or size is an integer (anything with ``__index__``);
 - a **function** must be callable, an **exception** an exception class or
-  instance.
+  instance;
+- a **collection** of objects (``joinall``'s greenlets) is an iterable whose
+  every item has what the caller uses (:func:`items`); the error names the
+  bad item by its index.
 
 Each check returns the value to use (None, or the number converted) so that
 a caller writes ``timeout = checks.timeout(timeout)`` and nothing more.
@@ -41,7 +44,7 @@ except ImportError:  # pragma: no cover - every CPython has it
 
 __all__ = [
     "seconds", "timeout", "delay", "socket_timeout", "wait_timeout", "lock_timeout", "count",
-    "function", "exception", "TIMEOUT_MAX",
+    "function", "exception", "items", "TIMEOUT_MAX",
 ]
 
 _NAN = "Invalid value NaN (not a number)"   # the stdlib's message
@@ -171,3 +174,29 @@ def exception(value):
     if isinstance(value, type) and issubclass(value, BaseException):
         return
     raise TypeError(f"exception must be a BaseException subclass or instance, not {value!r}")
+
+
+def items(values, what, kind, attributes, exact=None):
+    """``values`` (any iterable) as a list whose every item has each of ``attributes``.
+
+    ``TypeError`` if ``values`` is not iterable (``"<what> must be an iterable
+    of <kind>s, not int"``) or for the first item that lacks an attribute
+    (``"<what>[1] must be a <kind>, not int: 5"``). Items of type ``exact``
+    are not looked at (the common case costs one comparison).
+    """
+    try:
+        result = list(values)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be an iterable of {kind}s, not {type(values).__name__}") from None
+    for i, item in enumerate(result):
+        if type(item) is exact:
+            continue
+        for name in attributes:
+            if not hasattr(item, name):
+                shown = repr(item)
+                if len(shown) > 60:
+                    shown = shown[:57] + "..."
+                raise TypeError(
+                    f"{what}[{i}] must be a {kind}, not {type(item).__name__}: {shown}")
+    return result

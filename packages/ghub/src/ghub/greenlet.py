@@ -33,9 +33,11 @@ as it is, with the same behaviour.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from contextvars import copy_context
 from reprlib import recursive_repr
 from types import MappingProxyType
+from typing import Any, Generic, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -49,6 +51,9 @@ __all__ = [
     "LinkedFailed", "joinall", "killall", "spawn", "spawn_later", "spawn_link",
     "spawn_link_value", "spawn_link_exception",
 ]
+
+_T = TypeVar("_T")
+_G = TypeVar("_G", bound="Greenlet[Any]")
 
 _greenlet_dead = greenlet.dead.__get__
 _greenlet_throw = greenlet.throw
@@ -173,7 +178,7 @@ _STARTED = _Marker("<started>")   # _start_event of a greenlet switched into dir
 _KILLED = _Marker("<killed>")     # _start_event of a greenlet killed before start()
 
 
-class Greenlet(greenlet):
+class Greenlet(greenlet, Generic[_T]):
     """A light-weight cooperatively-scheduled execution unit.
 
     ``Greenlet(run, *args, **kwargs)`` then ``start()``, or
@@ -184,15 +189,15 @@ class Greenlet(greenlet):
     """
 
     # Defaults at class level: __init__ only sets what every instance needs.
-    args = ()
-    kwargs = MappingProxyType({})
-    value = None
+    args: tuple[Any, ...] = ()
+    kwargs: Any = MappingProxyType({})
+    value: _T | None = None
     _exception = _NOT_DONE
     _links = None
     _notifier = None
     _start_event = None
 
-    def __init__(self, run=None, *args, **kwargs):
+    def __init__(self, run: Callable[..., _T] | None = None, *args: Any, **kwargs: Any) -> None:
         greenlet.__init__(self, None, get_hub())
         if run is not None:
             checks.function(run, "run")
@@ -204,26 +209,26 @@ class Greenlet(greenlet):
     # -- state ---------------------------------------------------------------
 
     @property
-    def started(self):
+    def started(self) -> bool:
         """True once ``start()``/``start_later()`` was called or the greenlet began running."""
         start_event = self._start_event
         return (start_event is not None and start_event is not _KILLED) or bool(self)
 
     @property
-    def dead(self):
+    def dead(self) -> bool:
         """True once the greenlet finished, or was killed before it ran."""
         return self._exception is not _NOT_DONE or _greenlet_dead(self)
 
-    def ready(self):
+    def ready(self) -> bool:
         """True if and only if the greenlet has finished execution."""
         return self._exception is not _NOT_DONE
 
-    def successful(self):
+    def successful(self) -> bool:
         """True if and only if the greenlet finished without raising an error."""
         return self._exception is None
 
     @property
-    def exception(self):
+    def exception(self) -> BaseException | None:
         """The exception the greenlet died of, or None."""
         exc = self._exception
         return None if exc is _NOT_DONE else exc
@@ -249,12 +254,12 @@ class Greenlet(greenlet):
 
     # -- starting ------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> None:
         """Schedule the greenlet to run in this loop iteration (no-op if already started)."""
         if self._start_event is None:
             self._start_event = self.parent.loop._run_callback(self.switch, ())
 
-    def start_later(self, seconds):
+    def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to run ``seconds`` later (no-op if already started).
 
         ``TypeError``/``ValueError`` for a bad ``seconds``.
@@ -264,14 +269,14 @@ class Greenlet(greenlet):
             self._start_event = self.parent.loop._start_timer(seconds, self.switch, ())
 
     @classmethod
-    def spawn(cls, *args, **kwargs):
+    def spawn(cls: type[_G], *args: Any, **kwargs: Any) -> _G:
         """Return a new started ``cls(*args, **kwargs)``."""
         g = cls(*args, **kwargs)
         g.start()
         return g
 
     @classmethod
-    def spawn_later(cls, seconds, *args, **kwargs):
+    def spawn_later(cls: type[_G], seconds: float, *args: Any, **kwargs: Any) -> _G:
         """Return a new ``cls(*args, **kwargs)`` scheduled to start ``seconds`` later."""
         seconds = checks.delay(seconds)
         g = cls(*args, **kwargs)
@@ -279,21 +284,21 @@ class Greenlet(greenlet):
         return g
 
     @classmethod
-    def spawn_link(cls, *args, **kwargs):
+    def spawn_link(cls: type[_G], *args: Any, **kwargs: Any) -> _G:
         """``spawn()``, then ``link()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link()
         return g
 
     @classmethod
-    def spawn_link_value(cls, *args, **kwargs):
+    def spawn_link_value(cls: type[_G], *args: Any, **kwargs: Any) -> _G:
         """``spawn()``, then ``link_value()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link_value()
         return g
 
     @classmethod
-    def spawn_link_exception(cls, *args, **kwargs):
+    def spawn_link_exception(cls: type[_G], *args: Any, **kwargs: Any) -> _G:
         """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
         g = cls.spawn(*args, **kwargs)
         g.link_exception()
@@ -371,7 +376,7 @@ class Greenlet(greenlet):
             else:
                 self._drop_call()
 
-    def throw(self, *args):
+    def throw(self, *args: Any) -> Any:
         """Raise an exception in the greenlet at once; only the hub should call this.
 
         Use :meth:`kill` from elsewhere. A greenlet that has not run yet is
@@ -385,7 +390,8 @@ class Greenlet(greenlet):
 
     # -- killing -------------------------------------------------------------
 
-    def kill(self, exception=GreenletExit, block=True, timeout=None):
+    def kill(self, exception: type[BaseException] | BaseException = GreenletExit,
+             block: bool = True, timeout: float | None = None) -> None:
         """Raise ``exception`` in the greenlet.
 
         With ``block`` (the default), wait until it dies or ``timeout``
@@ -413,14 +419,14 @@ class Greenlet(greenlet):
 
     # -- waiting -------------------------------------------------------------
 
-    def join(self, timeout=None):
+    def join(self, timeout: float | None = None) -> None:
         """Wait until the greenlet finishes or ``timeout`` passes. Returns None.
 
         Blocking. ``TypeError``/``ValueError`` for a bad ``timeout``.
         """
         self._wait(checks.timeout(timeout))
 
-    def get(self, block=True, timeout=None):
+    def get(self, block: bool = True, timeout: float | None = None) -> _T:
         """Return the greenlet's result or raise the exception it died of.
 
         If it is not finished: with ``block=False`` raise :class:`Timeout` at
@@ -457,7 +463,7 @@ class Greenlet(greenlet):
         if self._exception is not _NOT_DONE and self._notifier is None:
             self._notifier = self.parent.loop._run_callback(self._notify_links, ())
 
-    def rawlink(self, callback):
+    def rawlink(self, callback: Callable[[Any], object]) -> None:
         """Call ``callback(self)`` in the hub once the greenlet is dead.
 
         Asynchronous (from a loop callback), also when it is dead already.
@@ -467,7 +473,7 @@ class Greenlet(greenlet):
         checks.function(callback, "callback")
         self._add_link(callback)
 
-    def link(self, receiver=None, _wrap=None):
+    def link(self, receiver: Any = None, _wrap: Any = None) -> None:
         """Link the greenlet's death to ``receiver``.
 
         A callable is called with this greenlet in a new greenlet; a greenlet
@@ -492,15 +498,15 @@ class Greenlet(greenlet):
             return
         self._add_link(link)
 
-    def link_value(self, receiver=None):
+    def link_value(self, receiver: Any = None) -> None:
         """Like :meth:`link`, but only when the greenlet finished successfully."""
         self.link(receiver, _SuccessLink)
 
-    def link_exception(self, receiver=None):
+    def link_exception(self, receiver: Any = None) -> None:
         """Like :meth:`link`, but only when the greenlet died of an exception."""
         self.link(receiver, _FailureLink)
 
-    def unlink(self, receiver=None):
+    def unlink(self, receiver: Any = None) -> None:
         """Remove every link to ``receiver`` (default: the current greenlet)."""
         if receiver is None:
             receiver = getcurrent()
@@ -545,40 +551,47 @@ def _kill(target, exception, waiter):
         waiter.switch(None)
 
 
-def spawn(function, *args, **kwargs):
+def spawn(function: Callable[..., _T], *args: Any, **kwargs: Any) -> Greenlet[_T]:
     """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` and start it.
 
     ``TypeError`` at once if ``function`` is not callable.
     """
-    if function is None:
-        checks.function(function)
+    checks.function(function)   # (the same check, and words, as every spawn*())
     g = Greenlet(function, *args, **kwargs)
     g._start_event = g.parent.loop._run_callback(g.switch, ())   # g.start(), inlined
     return g
 
 
-def spawn_later(seconds, function, *args, **kwargs):
+def spawn_later(seconds: float, function: Callable[..., _T], *args: Any,
+                **kwargs: Any) -> Greenlet[_T]:
     """Create a :class:`Greenlet` running ``function(*args, **kwargs)`` ``seconds`` from now."""
     checks.function(function)
     return Greenlet.spawn_later(seconds, function, *args, **kwargs)
 
 
-def spawn_link(function, *args, **kwargs):
+def spawn_link(function: Callable[..., _T], *args: Any, **kwargs: Any) -> Greenlet[_T]:
     """``spawn()``, then link the new greenlet to the current one (see :meth:`Greenlet.link`)."""
     checks.function(function)
     return Greenlet.spawn_link(function, *args, **kwargs)
 
 
-def spawn_link_value(function, *args, **kwargs):
+def spawn_link_value(function: Callable[..., _T], *args: Any,
+                     **kwargs: Any) -> Greenlet[_T]:
     """``spawn()``, then ``link_value()`` the new greenlet to the current one."""
     checks.function(function)
     return Greenlet.spawn_link_value(function, *args, **kwargs)
 
 
-def spawn_link_exception(function, *args, **kwargs):
+def spawn_link_exception(function: Callable[..., _T], *args: Any,
+                         **kwargs: Any) -> Greenlet[_T]:
     """``spawn()``, then ``link_exception()`` the new greenlet to the current one."""
     checks.function(function)
     return Greenlet.spawn_link_exception(function, *args, **kwargs)
+
+
+# What joinall() and killall() use of each item (a Greenlet has it all).
+_JOINABLE = ("ready", "successful", "exception", "rawlink", "unlink")
+_KILLABLE = ("dead", "throw")
 
 
 class _JoinAll:
@@ -599,7 +612,8 @@ class _JoinAll:
             self.waiter.switch(None)
 
 
-def joinall(greenlets, timeout=None, raise_error=False):
+def joinall(greenlets: Iterable[Any], timeout: float | None = None,
+            raise_error: bool = False) -> None:
     """Wait for every greenlet to finish, at most ``timeout`` seconds. Returns None.
 
     Blocking. When the timeout passes it returns silently. With
@@ -609,7 +623,7 @@ def joinall(greenlets, timeout=None, raise_error=False):
     ``successful()``, ``exception``, ``rawlink()`` and ``unlink()``.
     """
     timeout = checks.timeout(timeout)
-    greenlets = list(greenlets)
+    greenlets = checks.items(greenlets, "joinall() greenlets", "greenlet", _JOINABLE, Greenlet)
     if raise_error:
         for g in greenlets:
             if g.ready() and not g.successful():
@@ -652,7 +666,8 @@ def _killall(greenlets, exception, waiter):
         waiter.switch(diehards)
 
 
-def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
+def killall(greenlets: Iterable[Any], exception: type[BaseException] | BaseException = GreenletExit,
+            block: bool = True, timeout: float | None = None) -> None:
     """Raise ``exception`` in every greenlet (Greenlet or raw one) that is alive.
 
     With ``block`` (the default), wait until they die or ``timeout`` passes
@@ -662,7 +677,7 @@ def killall(greenlets, exception=GreenletExit, block=True, timeout=None):
     checks.exception(exception)
     timeout = checks.timeout(timeout)
     alive = []
-    for g in greenlets:
+    for g in checks.items(greenlets, "killall() greenlets", "greenlet", _KILLABLE, Greenlet):
         if isinstance(g, Greenlet):
             if g.ready():
                 continue

@@ -35,7 +35,9 @@ import sys
 import traceback
 from _thread import _local as _thread_local
 from _thread import get_ident as _get_ident
+from collections.abc import Callable
 from contextvars import copy_context
+from typing import Any
 from weakref import ref as weakref_ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -104,7 +106,10 @@ class Hub(greenlet):
     threadpool_size = 10
     _threadpool = None
 
-    def __init__(self, loop=None):
+    loop: gcore.Loop
+    thread_ident: int
+
+    def __init__(self, loop: gcore.Loop | None = None) -> None:
         root = getcurrent()
         while root.parent is not None:
             root = root.parent
@@ -146,7 +151,7 @@ class Hub(greenlet):
             # Nothing is left that could wake anybody: tell the main greenlet.
             self.parent.throw(LoopExit("this operation would block forever"))
 
-    def handle_error(self, context, type, value, tb):
+    def handle_error(self, context: Any, type: Any, value: Any, tb: Any) -> None:
         """Report an error raised by a loop callback or a greenlet.
 
         ``SystemExit`` and ``KeyboardInterrupt`` are raised in the main
@@ -203,7 +208,7 @@ class Hub(greenlet):
             # A greenlet is dying of it: raise it in the main greenlet from the hub.
             self.loop.run_callback(main.throw, value)
 
-    def print_exception(self, context, type, value, tb):
+    def print_exception(self, context: Any, type: Any, value: Any, tb: Any) -> None:
         """Print the traceback and ``<context> failed with <ErrorType>`` to stderr."""
         traceback.print_exception(type, value, tb, file=sys.stderr)
         if context is not None:
@@ -294,7 +299,7 @@ def _forget(token_ref):
 _state = _ThreadState()
 
 
-def get_hub():
+def get_hub() -> Hub:
     """The calling thread's hub, created on first use."""
     cache = _hub_cache
     if cache[0] == _get_ident() and cache[1]() is not None:
@@ -343,13 +348,13 @@ class Waiter:
 
     __slots__ = ("hub", "greenlet", "value", "_exception")
 
-    def __init__(self, hub=None):
+    def __init__(self, hub: Hub | None = None) -> None:
         self.hub = get_hub() if hub is None else hub
         self.greenlet = None
         self.value = None
         self._exception = _NONE
 
-    def clear(self):
+    def clear(self) -> None:
         """Forget a stored value or exception."""
         self.greenlet = None
         self.value = None
@@ -379,7 +384,7 @@ class Waiter:
             return None
         return _as_exception(exc)
 
-    def switch(self, value=None):
+    def switch(self, value: Any = None) -> None:
         """Wake the waiting greenlet with ``value``, or keep ``value`` for ``get``."""
         waiting = self.greenlet
         if waiting is None:
@@ -393,11 +398,11 @@ class Waiter:
         except BaseException:
             self.hub.handle_error(waiting, *sys.exc_info())
 
-    def switch_args(self, *args):
+    def switch_args(self, *args: Any) -> None:
         """``switch(args)``: handy as a callback that gets several arguments."""
         return self.switch(args)
 
-    def throw(self, *throw_args):
+    def throw(self, *throw_args: Any) -> None:
         """Raise ``throw_args`` in the waiting greenlet, or keep it for ``get``.
 
         ``throw_args`` are those of ``greenlet.throw``: an exception class or
@@ -414,7 +419,7 @@ class Waiter:
         except BaseException:
             self.hub.handle_error(waiting, *sys.exc_info())
 
-    def get(self):
+    def get(self) -> Any:
         """Return the value switched in, raise the exception thrown in, or block for one.
 
         Blocking: switches to the hub until ``switch``/``throw`` is called.
@@ -474,7 +479,7 @@ def _as_exception(throw_args):
     return exc
 
 
-def sleep(seconds=0):
+def sleep(seconds: float = 0) -> None:
     """Put the current greenlet to sleep for at least ``seconds``.
 
     ``sleep(0)`` is the cooperative yield: the greenlets and callbacks that
@@ -503,7 +508,7 @@ def sleep(seconds=0):
         t.cancel()
 
 
-def idle():
+def idle() -> None:
     """Wait until the loop has polled for I/O once (a lower-priority yield than ``sleep(0)``).
 
     The callbacks and greenlets that are ready, and the I/O and timers that
@@ -522,7 +527,7 @@ def _run_raw(function, args, kwargs):
     return function(*args, **kwargs)
 
 
-def spawn_raw(function, *args, **kwargs):
+def spawn_raw(function: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
     """Create a raw ``greenlet`` running ``function(*args, **kwargs)`` and schedule it.
 
     Cheaper than :func:`ghub.spawn`, but without the ``Greenlet`` methods (no
@@ -551,7 +556,7 @@ def _kill_raw(target, exception):
             get_hub().handle_error(target, *sys.exc_info())
 
 
-def kill(greenlet, exception=GreenletExit):
+def kill(greenlet: Any, exception: type[BaseException] | BaseException = GreenletExit) -> None:
     """Raise ``exception`` in ``greenlet`` asynchronously (from the hub); do not wait.
 
     Works on ``Greenlet`` instances (as ``greenlet.kill(exception,
@@ -574,7 +579,7 @@ def _deliver_signal(handler, args, kwargs):
     Greenlet.spawn(handler, *args, **kwargs)
 
 
-def signal(signalnum, handler, *args, **kwargs):
+def signal(signalnum: int, handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``handler(*args, **kwargs)`` in a new greenlet on each delivery of the signal.
 
     Returns the ``gcore.signal`` watcher; its ``cancel()`` stops it and puts
@@ -589,7 +594,7 @@ def signal(signalnum, handler, *args, **kwargs):
                         ref=False)
 
 
-def reinit():
+def reinit() -> None:
     """Re-initialise the calling thread's event loop, as needed in a child after ``os.fork()``."""
     hub = _get_hub_noargs()
     if hub is not None:
@@ -598,7 +603,7 @@ def reinit():
         gcore.reinit()
 
 
-def fork():
+def fork() -> int:
     """``os.fork()``, then re-initialise the event loop in the child; returns the pid."""
     pid = os.fork()
     if pid == 0:
@@ -606,7 +611,7 @@ def fork():
     return pid
 
 
-def shutdown():
+def shutdown() -> None:
     """Wait until the event loop has nothing left to run (call it from the main greenlet).
 
     Blocking: the greenlets and callbacks that are ready, and every pending

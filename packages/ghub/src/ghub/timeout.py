@@ -24,6 +24,9 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from greenlet import getcurrent
 
 from ghub import checks
@@ -32,6 +35,7 @@ from ghub.hub import get_hub
 __all__ = ["Timeout", "with_timeout"]
 
 _NONE = object()
+_T = TypeVar("_T")
 
 
 def _throw_if_alive(target, exception):
@@ -65,7 +69,8 @@ class Timeout(BaseException):
     # BaseException still has one for other attributes.)
     __slots__ = ("seconds", "exception", "timer")
 
-    def __init__(self, seconds=None, exception=None):
+    def __init__(self, seconds: float | None = None,
+                 exception: type[BaseException] | BaseException | bool | None = None) -> None:
         BaseException.__init__(self)
         seconds = checks.timeout(seconds)
         if exception is not None and exception is not False:
@@ -74,7 +79,7 @@ class Timeout(BaseException):
         self.exception = exception
         self.timer = None
 
-    def start(self):
+    def start(self) -> None:
         """Schedule the timeout in the current greenlet.
 
         ``RuntimeError`` if it is already pending (cancel it first).
@@ -97,7 +102,8 @@ class Timeout(BaseException):
         return (type(self), self.args, state)
 
     @classmethod
-    def start_new(cls, timeout=None, exception=None):
+    def start_new(cls, timeout: float | Timeout | None = None,
+                  exception: type[BaseException] | BaseException | bool | None = None) -> Timeout:
         """Return a started Timeout.
 
         If ``timeout`` is a ``Timeout``, start it (unless pending) and return
@@ -112,12 +118,12 @@ class Timeout(BaseException):
         return t
 
     @property
-    def pending(self):
+    def pending(self) -> bool:
         """True while the timeout is scheduled to fire."""
         timer = self.timer
         return timer is not None and timer.pending
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Cancel the timeout if it is pending; otherwise do nothing."""
         timer = self.timer
         if timer is not None:
@@ -141,19 +147,19 @@ class Timeout(BaseException):
             return f"{text} ({self.exception})"
         return text
 
-    def __enter__(self):
+    def __enter__(self) -> Timeout:
         if not self.pending:
             self.start()
         return self
 
-    def __exit__(self, typ, value, tb):
+    def __exit__(self, typ: Any, value: Any, tb: Any) -> bool | None:
         self.cancel()
         if value is self and self.exception is False:
             return True
         return None
 
 
-def with_timeout(seconds, function, *args, **kwds):
+def with_timeout(seconds: float | None, function: Callable[..., _T], *args: Any, **kwds: Any) -> _T:
     """Call ``function(*args, **kwds)``, interrupted after ``seconds``.
 
     On timeout, return the ``timeout_value`` keyword argument (which is not

@@ -106,7 +106,7 @@ def patch_module(target, source, items=None):
 # -- time, os, signal, queue: need only ghub -------------------------------------------------
 
 
-def patch_time():
+def patch_time() -> None:
     """``time.sleep`` becomes ``ghub.sleep``: it blocks the calling greenlet only."""
     with _Session("patch_time"):
         import time
@@ -116,7 +116,7 @@ def patch_time():
         _set(time, "sleep", ghub.sleep)
 
 
-def patch_os():
+def patch_os() -> None:
     """``os.fork`` re-initialises the loop in the child; ``os.waitpid``/``wait*`` cooperate."""
     with _Session("patch_os"):
         from gmonkey import _os
@@ -124,7 +124,7 @@ def patch_os():
         patch_module("os", _os)
 
 
-def patch_signal():
+def patch_signal() -> None:
     """Python signal handlers run as in the main thread; ``signal.pause`` cooperates.
 
     See ``gmonkey._signal``: a handler raising while greenlets wait raises in
@@ -139,7 +139,7 @@ def patch_signal():
         _signal.wrap_installed()
 
 
-def patch_queue():
+def patch_queue() -> None:
     """``queue.SimpleQueue`` (and ``_queue.SimpleQueue``) block the calling greenlet only."""
     with _Session("patch_queue"):
         import queue
@@ -158,7 +158,7 @@ def patch_queue():
 # -- threads ----------------------------------------------------------------------------------
 
 
-def patch_thread(threading=True, _threading_local=True):
+def patch_thread(threading: bool = True, _threading_local: bool = True) -> None:
     """Threads become greenlets: ``_thread`` and ``threading`` run on the hub.
 
     ``threading.Thread`` starts a greenlet; ``Lock``, ``RLock``,
@@ -221,7 +221,7 @@ def _dns_names(gsocket):
     return list(gsocket.__dns__)
 
 
-def patch_socket(dns=True, aggressive=True):
+def patch_socket(dns: bool = True, aggressive: bool = True) -> None:
     """``socket.socket``, ``create_connection``, ``socketpair``, ``fromfd``... become gnet's.
 
     With ``dns=True`` the resolver functions (``getaddrinfo``,
@@ -238,7 +238,7 @@ def patch_socket(dns=True, aggressive=True):
             patch_dns()
 
 
-def patch_dns():
+def patch_dns() -> None:
     """The resolver functions of ``socket`` (``getaddrinfo``, ``gethostbyname``...) cooperate.
 
     They resolve through libevent's evdns (``gnet.dns``): ``/etc/hosts``
@@ -255,7 +255,7 @@ def patch_dns():
 _SSL_KEPT_NAMES = ("SSLContext", "SSLSocket")
 
 
-def patch_ssl():
+def patch_ssl() -> None:
     """TLS sockets become gnet's cooperative ``SSLSocket``.
 
     ``wrap_socket``, ``create_default_context``, ``get_server_certificate``
@@ -274,7 +274,7 @@ def patch_ssl():
             patch_item(context_class, "sslsocket_class", gssl.SSLSocket, key="ssl.SSLContext")
 
 
-def patch_select(aggressive=True):
+def patch_select(aggressive: bool = True) -> None:
     """``select.select``, ``select.poll`` and ``selectors.DefaultSelector`` cooperate.
 
     With ``aggressive``, ``select.epoll``/``kqueue``/``devpoll`` and their
@@ -305,7 +305,7 @@ def patch_select(aggressive=True):
 # -- subprocess --------------------------------------------------------------------------------
 
 
-def patch_subprocess():
+def patch_subprocess() -> None:
     """``subprocess.Popen``'s pipes, ``communicate`` and ``wait`` block the caller only.
 
     Only the calling greenlet waits; the others run meanwhile.
@@ -326,8 +326,9 @@ def patch_subprocess():
 # -- all --------------------------------------------------------------------------------------
 
 
-def patch_all(socket=True, dns=True, time=True, select=True, thread=True, os=True, ssl=True,
-              subprocess=True, signal=True, queue=True, aggressive=True):
+def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,
+              thread: bool = True, os: bool = True, ssl: bool = True, subprocess: bool = True,
+              signal: bool = True, queue: bool = True, aggressive: bool = True) -> None:
     """Patch everything gmonkey knows (each flag turns one ``patch_*`` off).
 
     Idempotent: calling it again changes nothing. Raises ``TypeError`` for an

@@ -11,6 +11,10 @@ stdlib's own object. ``gnet.dns`` is the 0.13 reference's ``gevent.dns``
 The modules are imported on demand: ``import gnet.socket``.
 """
 
+import gcore.sources
+
 __all__ = ["__version__"]
 
 __version__ = "0.1.0"
+
+gcore.sources.register(__name__)  # tracebacks show the compiled modules' .py lines

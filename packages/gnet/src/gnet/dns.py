@@ -63,7 +63,7 @@ class DNSError(_stdsocket.gaierror):
         super().__init__(*args)
 
 
-def reset():
+def reset() -> None:
     """Shut down this thread's resolver: the next query makes a new one from ``/etc/resolv.conf``.
 
     Queries in flight fail with ``DNSError`` (``DNS_ERR_SHUTDOWN``).
@@ -71,7 +71,7 @@ def reset():
     reset_resolver()
 
 
-def set_hosts_file(path=None):
+def set_hosts_file(path: str | None = None) -> None:
     """Read host names from ``path`` instead of ``/etc/hosts`` (``None``: /etc/hosts again)."""
     hosts.path = "/etc/hosts" if path is None else path
     hosts._stamp = object()   # force a re-read
@@ -96,7 +96,8 @@ def _query(method, argument, flags, timeout):
         request.cancel()
 
 
-def resolve_ipv4(name, flags=0, timeout=None):
+def resolve_ipv4(name: str, flags: int = 0,
+                 timeout: float | None = None) -> tuple[int, list[bytes]]:
     """Look up the A records of ``name``: ``(ttl, [packed IPv4 address, ...])``.
 
     Blocks the calling greenlet only. ``flags`` is 0 or ``DNS_QUERY_NO_SEARCH``.
@@ -109,7 +110,8 @@ def resolve_ipv4(name, flags=0, timeout=None):
     return ttl, addrs
 
 
-def resolve_ipv6(name, flags=0, timeout=None):
+def resolve_ipv6(name: str, flags: int = 0,
+                 timeout: float | None = None) -> tuple[int, list[bytes]]:
     """Look up the AAAA records of ``name``: ``(ttl, [packed IPv6 address, ...])``.
 
     Same rules as :func:`resolve_ipv4`.
@@ -120,7 +122,8 @@ def resolve_ipv6(name, flags=0, timeout=None):
     return ttl, addrs
 
 
-def resolve_reverse(packed_ip, flags=0, timeout=None):
+def resolve_reverse(packed_ip: bytes, flags: int = 0,
+                    timeout: float | None = None) -> tuple[int, str]:
     """Look up the PTR record of a packed IPv4 address: ``(ttl, name)``.
 
     Raises ``ValueError`` unless ``packed_ip`` is 4 bytes, :class:`DNSError`
@@ -132,7 +135,8 @@ def resolve_reverse(packed_ip, flags=0, timeout=None):
     return ttl, name
 
 
-def resolve_reverse_ipv6(packed_ip, flags=0, timeout=None):
+def resolve_reverse_ipv6(packed_ip: bytes, flags: int = 0,
+                         timeout: float | None = None) -> tuple[int, str]:
     """Look up the PTR record of a packed IPv6 address (16 bytes): ``(ttl, name)``."""
     result, _type, ttl, name = _query("resolve_reverse_ipv6", packed_ip, flags, timeout)
     if result != DNS_ERR_NONE:

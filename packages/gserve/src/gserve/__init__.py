@@ -11,6 +11,10 @@
 Nothing is imported here: ``import gserve.server`` and friends load what they need.
 """
 
+import gcore.sources
+
 __version__ = "0.1.0"
+
+gcore.sources.register(__name__)  # tracebacks show the compiled modules' .py lines
 
 __all__ = ["__version__"]

@@ -9,4 +9,4 @@ greenlet until an awaitable completes; ``await gstack.asyncio.to_greenlet(f,
 """
 
 from gnet.asyncio import *  # noqa: F403
-from gnet.asyncio import __all__  # noqa: F401
+from gnet.asyncio import __all__ as __all__

@@ -6,4 +6,4 @@ BackdoorServer, an interactive Python console over TCP: ``gstack.backdoor.X`` is
 """
 
 from gserve.backdoor import *  # noqa: F403
-from gserve.backdoor import __all__  # noqa: F401
+from gserve.backdoor import __all__ as __all__

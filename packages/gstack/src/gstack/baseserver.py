@@ -6,4 +6,4 @@ documentation.
 """
 
 from gserve.baseserver import *  # noqa: F403
-from gserve.baseserver import __all__  # noqa: F401
+from gserve.baseserver import __all__ as __all__

@@ -5,4 +5,4 @@
 """
 
 from gcore import *  # noqa: F403
-from gcore import __all__  # noqa: F401
+from gcore import __all__ as __all__

@@ -6,4 +6,4 @@
 """
 
 from gsync.coros import *  # noqa: F403
-from gsync.coros import __all__  # noqa: F401
+from gsync.coros import __all__ as __all__

@@ -7,4 +7,4 @@ and out): ``gstack.dns.X`` is ``gnet.dns.X`` for each name in
 """
 
 from gnet.dns import *  # noqa: F403
-from gnet.dns import __all__  # noqa: F401
+from gnet.dns import __all__ as __all__

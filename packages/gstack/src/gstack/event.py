@@ -5,4 +5,4 @@ name in ``gsync.event.__all__``; see ``gsync.event`` for the documentation.
 """
 
 from gsync.event import *  # noqa: F403
-from gsync.event import __all__  # noqa: F401
+from gsync.event import __all__ as __all__

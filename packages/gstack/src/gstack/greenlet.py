@@ -7,4 +7,4 @@
 """
 
 from ghub.greenlet import *  # noqa: F403
-from ghub.greenlet import __all__  # noqa: F401
+from ghub.greenlet import __all__ as __all__

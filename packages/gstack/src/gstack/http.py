@@ -6,4 +6,4 @@ for the documentation.
 """
 
 from gserve.http import *  # noqa: F403
-from gserve.http import __all__  # noqa: F401
+from gserve.http import __all__ as __all__

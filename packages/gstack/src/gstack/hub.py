@@ -7,4 +7,4 @@ The Hub and the basic utilities: ``get_hub``, ``sleep``, ``spawn_raw``, ``kill``
 """
 
 from ghub.hub import *  # noqa: F403
-from ghub.hub import __all__  # noqa: F401
+from ghub.hub import __all__ as __all__

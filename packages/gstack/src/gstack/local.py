@@ -6,4 +6,4 @@ Greenlet-local storage: ``local``, with the ``threading.local`` API.
 """
 
 from ghub.local import *  # noqa: F403
-from ghub.local import __all__  # noqa: F401
+from ghub.local import __all__ as __all__

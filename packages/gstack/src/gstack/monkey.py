@@ -10,7 +10,7 @@ program with everything patched.
 """
 
 from gmonkey import *  # noqa: F403
-from gmonkey import __all__  # noqa: F401
+from gmonkey import __all__ as __all__
 
 if __name__ == "__main__":   # python -m gstack.monkey [options] script.py: as python -m gmonkey
     from gmonkey.__main__ import main

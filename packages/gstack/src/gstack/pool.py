@@ -6,4 +6,4 @@ for the documentation.
 """
 
 from gsync.pool import *  # noqa: F403
-from gsync.pool import __all__  # noqa: F401
+from gsync.pool import __all__ as __all__

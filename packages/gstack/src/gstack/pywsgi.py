@@ -6,4 +6,4 @@ see ``gserve.pywsgi`` for the documentation.
 """
 
 from gserve.pywsgi import *  # noqa: F403
-from gserve.pywsgi import __all__  # noqa: F401
+from gserve.pywsgi import __all__ as __all__

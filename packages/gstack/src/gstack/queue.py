@@ -7,4 +7,4 @@
 """
 
 from gsync.queue import *  # noqa: F403
-from gsync.queue import __all__  # noqa: F401
+from gsync.queue import __all__ as __all__

@@ -6,4 +6,4 @@ The cooperative ``select`` and ``poll`` and the stdlib's constants:
 """
 
 from gnet.select import *  # noqa: F403
-from gnet.select import __all__  # noqa: F401
+from gnet.select import __all__ as __all__  # type: ignore[attr-defined]  # (not in the stub)

@@ -5,4 +5,4 @@ for each name in ``gserve.server.__all__``; see ``gserve.server`` for the docume
 """
 
 from gserve.server import *  # noqa: F403
-from gserve.server import __all__  # noqa: F401
+from gserve.server import __all__ as __all__

@@ -9,4 +9,5 @@ documentation.
 """
 
 from gnet.socket import *  # noqa: F403
-from gnet.socket import _GLOBAL_DEFAULT_TIMEOUT, __all__  # noqa: F401
+from gnet.socket import _GLOBAL_DEFAULT_TIMEOUT as _GLOBAL_DEFAULT_TIMEOUT
+from gnet.socket import __all__ as __all__  # type: ignore[attr-defined]  # (not in the stub)

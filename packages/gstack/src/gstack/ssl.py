@@ -7,4 +7,4 @@ The cooperative ``SSLSocket``, ``SSLContext`` and ``wrap_socket``,
 """
 
 from gnet.ssl import *  # noqa: F403
-from gnet.ssl import __all__  # noqa: F401
+from gnet.ssl import __all__ as __all__  # type: ignore[attr-defined]  # (not in the stub)

@@ -6,4 +6,4 @@
 """
 
 from ghub.timeout import *  # noqa: F403
-from ghub.timeout import __all__  # noqa: F401
+from ghub.timeout import __all__ as __all__

@@ -6,4 +6,4 @@
 """
 
 from ghub.util import *  # noqa: F403
-from ghub.util import __all__  # noqa: F401
+from ghub.util import __all__ as __all__

@@ -6,4 +6,4 @@ in ``gserve.wsgi.__all__``; see ``gserve.wsgi`` for the documentation.
 """
 
 from gserve.wsgi import *  # noqa: F403
-from gserve.wsgi import __all__  # noqa: F401
+from gserve.wsgi import __all__ as __all__

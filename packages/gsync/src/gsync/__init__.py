@@ -16,6 +16,7 @@ The 0.13 reference's ``gevent.event``, ``gevent.queue``, ``gevent.coros`` and
 Every name is importable from the package too (``from gsync import Queue``).
 """
 
+import gcore.sources
 from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
 from gsync.event import AsyncResult, Event
 from gsync.pool import GreenletSet, Group, Pool
@@ -23,6 +24,8 @@ from gsync.queue import Empty, Full, JoinableQueue, LifoQueue, PriorityQueue, Qu
 from gsync.threadpool import ThreadPool  # also plugs ThreadPool into ghub.Hub.threadpool
 
 __version__ = "0.1.0"
+
+gcore.sources.register(__name__)  # tracebacks show the compiled modules' .py lines
 
 __all__ = [
     "Event", "AsyncResult",

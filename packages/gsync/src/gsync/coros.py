@@ -32,6 +32,8 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
+from typing import Any
+
 from greenlet import getcurrent
 
 from ghub.checks import count, lock_timeout, wait_timeout
@@ -56,7 +58,7 @@ class Semaphore(Linkable):
 
     __slots__ = ("counter", "_nwaiters")
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         value = count(value, "semaphore initial value")
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
@@ -70,11 +72,11 @@ class Semaphore(Linkable):
     def _ready(self):
         return self.counter > 0
 
-    def locked(self):
+    def locked(self) -> bool:
         """True if ``acquire()`` would block: no permit is free for a newcomer."""
         return self.counter <= self._nwaiters
 
-    def release(self, n=1):
+    def release(self, n: int = 1) -> None:
         """Add ``n`` permits (default 1), waking as many waiters. Never blocks; fine in the hub."""
         if n != 1:
             n = count(n, "n")
@@ -84,7 +86,7 @@ class Semaphore(Linkable):
         if self._links and self._notifier is None:
             self._check_and_notify()
 
-    def acquire(self, blocking=True, timeout=None):
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take a permit; return True, or False if none could be had.
 
         With ``blocking=False`` never blocks. Otherwise waits, at most
@@ -118,18 +120,18 @@ class Semaphore(Linkable):
             if t is not None:
                 t.cancel()
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         """Wait for a free permit without taking it, at most ``timeout`` s; return ``counter``."""
         if self.counter > 0:
             return self.counter
         self._park(wait_timeout(timeout))
         return self.counter
 
-    def __enter__(self):
+    def __enter__(self) -> Semaphore:
         self.acquire()
         return self
 
-    def __exit__(self, typ, value, tb):
+    def __exit__(self, typ: Any, value: Any, tb: Any) -> None:
         self.release()
 
 
@@ -141,14 +143,14 @@ class BoundedSemaphore(Semaphore):
 
     __slots__ = ("_initial_value",)
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         Semaphore.__init__(self, value)
         self._initial_value = self.counter
 
     def __repr__(self):
         return f"<{short_name(self)} at {id(self):#x}: value={self.counter}/{self._initial_value}>"
 
-    def release(self, n=1):
+    def release(self, n: int = 1) -> None:
         """Add ``n`` permits; ``ValueError`` if that would exceed the initial value."""
         if n != 1:
             n = count(n, "n")
@@ -168,18 +170,18 @@ class Lock(Semaphore):
 
     __slots__ = ()
 
-    def __init__(self):
+    def __init__(self) -> None:
         Semaphore.__init__(self, 1)
 
     def __repr__(self):
         state = "locked" if self.counter <= 0 else "unlocked"
         return f"<{state} {short_name(self)} object at {id(self):#x}>"
 
-    def locked(self):
+    def locked(self) -> bool:
         """True if the lock is held (or promised to a waiting greenlet)."""
         return self.counter <= self._nwaiters
 
-    def release(self):
+    def release(self) -> None:
         """Release the lock; ``RuntimeError`` if it is not locked."""
         if self.counter >= 1:
             raise RuntimeError("release unlocked lock")
@@ -202,7 +204,7 @@ class DummySemaphore(Linkable):
 
     __slots__ = ()
 
-    def __init__(self, value=None):
+    def __init__(self, value: int | None = None) -> None:
         Linkable.__init__(self)
 
     def __repr__(self):
@@ -212,27 +214,27 @@ class DummySemaphore(Linkable):
         return True
 
     @property
-    def counter(self):
+    def counter(self) -> int:
         return 1
 
-    def locked(self):
+    def locked(self) -> bool:
         return False
 
-    def release(self, n=1):
+    def release(self, n: int = 1) -> None:
         pass
 
-    def acquire(self, blocking=True, timeout=None):
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         if timeout is not None:
             lock_timeout(blocking, timeout)
         return True
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         return 1
 
-    def __enter__(self):
+    def __enter__(self) -> DummySemaphore:
         return self
 
-    def __exit__(self, typ, value, tb):
+    def __exit__(self, typ: Any, value: Any, tb: Any) -> None:
         pass
 
 
@@ -247,7 +249,7 @@ class RLock:
 
     __slots__ = ("_block", "_owner", "_count", "__weakref__")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._block = Semaphore(1)
         self._owner = None
         self._count = 0
@@ -258,7 +260,7 @@ class RLock:
         return (f"<{state} {short_name(self)} object owner={owner!r} count={self._count}"
                 f" at {id(self):#x}>")
 
-    def acquire(self, blocking=True, timeout=None):
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Acquire the lock, or add one level if the current greenlet owns it; return True/False.
 
         ``blocking`` and ``timeout`` as for :meth:`Semaphore.acquire`.
@@ -275,11 +277,11 @@ class RLock:
             return True
         return False
 
-    def __enter__(self):
+    def __enter__(self) -> RLock:
         self.acquire()
         return self
 
-    def release(self):
+    def release(self) -> None:
         """Remove one level, unlocking at the last. ``RuntimeError`` unless the caller owns it."""
         if self._owner is not getcurrent():
             raise RuntimeError("cannot release un-acquired lock")
@@ -288,10 +290,10 @@ class RLock:
             self._owner = None
             self._block.release()
 
-    def __exit__(self, typ, value, tb):
+    def __exit__(self, typ: Any, value: Any, tb: Any) -> None:
         self.release()
 
-    def locked(self):
+    def locked(self) -> bool:
         """True if some greenlet holds the lock."""
         return self._owner is not None
 

@@ -27,6 +27,8 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ghub.checks import wait_timeout
 from ghub.timeout import Timeout
 from gsync._private import Linkable, _queue_notifier, short_name
@@ -50,7 +52,7 @@ class Event(Linkable):
 
     __slots__ = ("_flag",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         Linkable.__init__(self)
         self._flag = False
 
@@ -60,14 +62,14 @@ class Event(Linkable):
     def _ready(self):
         return self._flag
 
-    def is_set(self):
+    def is_set(self) -> bool:
         """True if and only if the flag is set."""
         return self._flag
 
     isSet = is_set
     ready = is_set
 
-    def set(self):
+    def set(self) -> None:
         """Set the flag and wake every greenlet waiting for it. Never blocks.
 
         Safe to call from the hub (a loop callback). The waiters wake up the
@@ -81,11 +83,11 @@ class Event(Linkable):
             if self._notifier is None:
                 self._notifier = _queue_notifier(self._notify_links)
 
-    def clear(self):
+    def clear(self) -> None:
         """Reset the flag; later ``wait()`` calls block until ``set()`` is called again."""
         self._flag = False
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the flag is set, or for at most ``timeout`` seconds; return the flag.
 
         Returns True at once if the flag is set, True when woken by ``set()``
@@ -112,7 +114,7 @@ class AsyncResult(Linkable):
 
     __slots__ = ("value", "_exception")
 
-    def __init__(self):
+    def __init__(self) -> None:
         Linkable.__init__(self)
         self.value = None
         self._exception = _NONE
@@ -129,28 +131,28 @@ class AsyncResult(Linkable):
     def _ready(self):
         return self._exception is not _NONE
 
-    def ready(self):
+    def ready(self) -> bool:
         """True if and only if a value or an exception is stored."""
         return self._exception is not _NONE
 
-    def successful(self):
+    def successful(self) -> bool:
         """True if and only if a value (not an exception) is stored."""
         return self._exception is None
 
     @property
-    def exception(self):
+    def exception(self) -> BaseException | None:
         """The exception passed to ``set_exception()``, or None."""
         exc = self._exception
         return None if exc is _NONE else exc
 
-    def set(self, value=None):
+    def set(self, value: Any = None) -> None:
         """Store ``value`` and wake every waiter. Never blocks; fine from the hub."""
         self.value = value
         self._exception = None
         if self._links and self._notifier is None:
             self._notifier = _queue_notifier(self._notify_links)
 
-    def set_exception(self, exception):
+    def set_exception(self, exception: BaseException) -> None:
         """Store ``exception`` (an instance, or a class to instantiate) and wake every waiter.
 
         ``get()`` will raise it. ``TypeError`` if it is not an exception.
@@ -163,7 +165,7 @@ class AsyncResult(Linkable):
         self._exception = exception
         self._check_and_notify()
 
-    def get(self, block=True, timeout=None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Return the stored value or raise the stored exception.
 
         If nothing is stored yet: with ``block=False`` raise :class:`ghub.Timeout`
@@ -186,11 +188,11 @@ class AsyncResult(Linkable):
             return self.value
         raise self._exception
 
-    def get_nowait(self):
+    def get_nowait(self) -> Any:
         """Return the value or raise the exception; :class:`ghub.Timeout` if nothing is stored."""
         return self.get(block=False)
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> Any:
         """Block until a value or an exception is stored, at most ``timeout`` s; return ``value``.
 
         Never raises the stored exception (``value`` is None then), nor a

@@ -25,6 +25,8 @@ faster than the results are consumed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from greenlet import getcurrent
 
@@ -53,7 +55,7 @@ class Group:
 
     greenlet_class = Greenlet
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         if len(args) > 1:
             raise TypeError(f"{type(self).__name__}() takes at most 1 argument ({len(args)} given)")
         self.greenlets = {}  # an insertion-ordered set
@@ -68,18 +70,18 @@ class Group:
     def __repr__(self):
         return f"<{short_name(self)} at {id(self):#x} {list(self.greenlets)!r}>"
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.greenlets)
 
-    def __contains__(self, item):
+    def __contains__(self, item: object) -> bool:
         return item in self.greenlets
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(list(self.greenlets))
 
     # -- membership ------------------------------------------------------------
 
-    def add(self, greenlet):
+    def add(self, greenlet: Greenlet[Any]) -> None:
         """Add ``greenlet`` (a :class:`ghub.Greenlet` or alike); it leaves the group as it dies."""
         if greenlet in self.greenlets:
             return
@@ -102,7 +104,7 @@ class Group:
             self._empty.set()
         return True
 
-    def discard(self, greenlet):
+    def discard(self, greenlet: Greenlet[Any]) -> None:
         """Remove ``greenlet`` from the group, if it is a member (no error otherwise)."""
         self._discard(greenlet)
 
@@ -116,18 +118,18 @@ class Group:
 
     # -- starting --------------------------------------------------------------
 
-    def start(self, greenlet):
+    def start(self, greenlet: Greenlet[Any]) -> None:
         """Add ``greenlet`` and start it."""
         self.add(greenlet)
         greenlet.start()
 
-    def spawn(self, *args, **kwargs):
+    def spawn(self, *args: Any, **kwargs: Any) -> Greenlet[Any]:
         """Start a new greenlet running ``function(*args, **kwargs)`` in the group; return it."""
         greenlet = self.greenlet_class(*args, **kwargs)
         self.start(greenlet)
         return greenlet
 
-    def spawn_later(self, seconds, *args, **kwargs):
+    def spawn_later(self, seconds: float, *args: Any, **kwargs: Any) -> Greenlet[Any]:
         """Like :meth:`spawn`, but the greenlet starts ``seconds`` later."""
         seconds = wait_timeout(seconds)
         greenlet = self.greenlet_class(*args, **kwargs)
@@ -135,35 +137,35 @@ class Group:
         greenlet.start_later(seconds)
         return greenlet
 
-    def spawn_link(self, *args, **kwargs):
+    def spawn_link(self, *args: Any, **kwargs: Any) -> Greenlet[Any]:
         """:meth:`spawn`, then ``link()`` the new greenlet to the current one."""
         greenlet = self.spawn(*args, **kwargs)
         greenlet.link()
         return greenlet
 
-    def spawn_link_value(self, *args, **kwargs):
+    def spawn_link_value(self, *args: Any, **kwargs: Any) -> Greenlet[Any]:
         """:meth:`spawn`, then ``link_value()`` the new greenlet to the current one."""
         greenlet = self.spawn(*args, **kwargs)
         greenlet.link_value()
         return greenlet
 
-    def spawn_link_exception(self, *args, **kwargs):
+    def spawn_link_exception(self, *args: Any, **kwargs: Any) -> Greenlet[Any]:
         """:meth:`spawn`, then ``link_exception()`` the new greenlet to the current one."""
         greenlet = self.spawn(*args, **kwargs)
         greenlet.link_exception()
         return greenlet
 
-    def full(self):
+    def full(self) -> bool:
         """True if :meth:`spawn` would block for a slot; a Group never is."""
         return False
 
-    def wait_available(self, timeout=None):
+    def wait_available(self, timeout: float | None = None) -> Any:
         """Block until :meth:`spawn` would not block; a Group returns at once."""
         return None
 
     # -- waiting and killing ---------------------------------------------------
 
-    def join(self, timeout=None, raise_error=False):
+    def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
         """Wait until the group is empty, at most ``timeout`` seconds; return True if it is.
 
         With ``raise_error=True``, raise the exception of the first member
@@ -182,7 +184,8 @@ class Group:
         finally:
             self._error_waiters.remove(waiter)
 
-    def kill(self, exception=GreenletExit, block=True, timeout=None):
+    def kill(self, exception: type[BaseException] | BaseException = GreenletExit,
+             block: bool = True, timeout: float | None = None) -> None:
         """Kill every member with ``exception``; with ``block``, wait at most ``timeout`` for them.
 
         Greenlets added while it waits are killed too. Never raises for the
@@ -207,7 +210,9 @@ class Group:
 
     killall = kill
 
-    def killone(self, greenlet, exception=GreenletExit, block=True, timeout=None):
+    def killone(self, greenlet: Greenlet[Any],
+                exception: type[BaseException] | BaseException = GreenletExit,
+                block: bool = True, timeout: float | None = None) -> None:
         """Kill one member (nothing if not one); with ``block``, wait at most ``timeout`` for it."""
         if greenlet not in self.greenlets or greenlet in self.dying:
             if block and greenlet in self.greenlets:
@@ -220,7 +225,8 @@ class Group:
 
     # -- multiprocessing.pool-like ---------------------------------------------
 
-    def apply(self, func, args=None, kwds=None):
+    def apply(self, func: Callable[..., Any], args: Iterable[Any] | None = None,
+              kwds: dict[str, Any] | None = None) -> Any:
         """Call ``func(*args, **kwds)`` in a greenlet of the group and return its result (blocks).
 
         Called from a member of the group, it calls ``func`` directly (so a
@@ -234,14 +240,18 @@ class Group:
             return func(*args, **kwds)
         return self.spawn(func, *args, **kwds).get()
 
-    def apply_cb(self, func, args=None, kwds=None, callback=None):
+    def apply_cb(self, func: Callable[..., Any], args: Iterable[Any] | None = None,
+                 kwds: dict[str, Any] | None = None,
+                 callback: Callable[[Any], object] | None = None) -> Any:
         """:meth:`apply`, then ``callback(result)`` if given; return the result."""
         result = self.apply(func, args, kwds)
         if callback is not None:
             callback(result)
         return result
 
-    def apply_async(self, func, args=None, kwds=None, callback=None):
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] | None = None,
+                    kwds: dict[str, Any] | None = None,
+                    callback: Callable[[Any], object] | None = None) -> Greenlet[Any]:
         """Start ``func(*args, **kwds)`` in the group without blocking; return the greenlet.
 
         ``callback(result)`` is called (in a new greenlet) if it succeeds.
@@ -258,21 +268,23 @@ class Group:
             greenlet.link_value(_ValueCallback(callback))
         return greenlet
 
-    def map(self, func, iterable):
+    def map(self, func: Callable[[Any], Any], iterable: Iterable[Any]) -> list[Any]:
         """``[func(item) for item in iterable]``, each call in a greenlet of the group (blocks).
 
         Raises the first exception in input order.
         """
         return list(_IMap(self, func, (iterable,), float("inf"), True))
 
-    def map_cb(self, func, iterable, callback=None):
+    def map_cb(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+               callback: Callable[[Any], object] | None = None) -> list[Any]:
         """:meth:`map`, then ``callback(results)`` if given; return the results (blocks)."""
         result = self.map(func, iterable)
         if callback is not None:
             callback(result)
         return result
 
-    def map_async(self, func, iterable, callback=None):
+    def map_async(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+                  callback: Callable[[Any], object] | None = None) -> Greenlet[Any]:
         """Run :meth:`map` in a new greenlet outside the group; return it.
 
         ``callback(results)`` is called if it succeeds.
@@ -282,7 +294,8 @@ class Group:
             greenlet.link_value(_ValueCallback(callback))
         return greenlet
 
-    def imap(self, func, *iterables, maxsize=None):
+    def imap(self, func: Callable[..., Any], *iterables: Iterable[Any],
+             maxsize: int | None = None) -> Iterator[Any]:
         """An iterator of ``func(*items)`` over the ``iterables``, in order, run in the group.
 
         Lazy: at most ``maxsize`` calls (default: the pool's size, or
@@ -292,7 +305,8 @@ class Group:
         """
         return _IMap(self, func, iterables, self._imap_window(maxsize), True)
 
-    def imap_unordered(self, func, *iterables, maxsize=None):
+    def imap_unordered(self, func: Callable[..., Any], *iterables: Iterable[Any],
+                       maxsize: int | None = None) -> Iterator[Any]:
         """Like :meth:`imap`, but the results come in the order they are ready."""
         return _IMap(self, func, iterables, self._imap_window(maxsize), False)
 
@@ -384,7 +398,8 @@ class Pool(Group):
     size below 1.
     """
 
-    def __init__(self, size=None, greenlet_class=None):
+    def __init__(self, size: int | None = None,
+                 greenlet_class: type[Greenlet[Any]] | None = None) -> None:
         if size is not None:
             size = count(size, "pool size")
             if size < 1:
@@ -399,22 +414,22 @@ class Pool(Group):
     def __repr__(self):
         return f"<{short_name(self)} at {id(self):#x} size={self.size} {list(self.greenlets)!r}>"
 
-    def free_count(self):
+    def free_count(self) -> int:
         """How many greenlets could be spawned now without blocking (1 for an unbounded pool)."""
         if self.size is None:
             return 1
         semaphore = self._semaphore
         return max(0, semaphore.counter - semaphore._nwaiters)
 
-    def full(self):
+    def full(self) -> bool:
         """True if :meth:`spawn` would block for a slot."""
         return self._semaphore.locked()
 
-    def wait_available(self, timeout=None):
+    def wait_available(self, timeout: float | None = None) -> Any:
         """Block until a slot is free (at most ``timeout`` seconds), without taking it."""
         return self._semaphore.wait(timeout)
 
-    def add(self, greenlet):
+    def add(self, greenlet: Greenlet[Any]) -> None:
         """Take a slot (blocking while the pool is full), then add ``greenlet``."""
         if greenlet in self.greenlets:
             return
@@ -425,7 +440,7 @@ class Pool(Group):
             self._semaphore.release()
             raise
 
-    def discard(self, greenlet):
+    def discard(self, greenlet: Greenlet[Any]) -> None:
         """Remove ``greenlet`` and free its slot (nothing if it is not a member)."""
         if self._discard(greenlet):
             self._semaphore.release()

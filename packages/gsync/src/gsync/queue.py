@@ -42,6 +42,7 @@ import heapq
 from collections import deque
 from functools import partial
 from queue import Empty, Full
+from typing import Any
 
 from greenlet import getcurrent
 
@@ -90,7 +91,7 @@ class Queue:
     ``_get()``.
     """
 
-    def __init__(self, maxsize=None):
+    def __init__(self, maxsize: int | None = None) -> None:
         maxsize = _check_maxsize(maxsize)
         self._maxsize = maxsize
         self._init(maxsize)
@@ -121,12 +122,12 @@ class Queue:
     # -- state ---------------------------------------------------------------
 
     @property
-    def maxsize(self):
+    def maxsize(self) -> int | None:
         """The bound: None (unbounded), 0 (a channel) or a positive number. Settable."""
         return self._maxsize
 
     @maxsize.setter
-    def maxsize(self, maxsize):
+    def maxsize(self, maxsize: int | None) -> None:
         self._maxsize = _check_maxsize(maxsize)
         if self._putters or self._getters:
             self._schedule_unlock()
@@ -135,22 +136,22 @@ class Queue:
         return (f"<{short_name(self)} at {id(self):#x} maxsize={self._maxsize!r}"
                 f" queue={self.queue!r} getters={len(self._getters)} putters={len(self._putters)}>")
 
-    def qsize(self):
+    def qsize(self) -> int:
         """The number of items in the queue (always 0 for a channel)."""
         return len(self.queue)
 
-    def empty(self):
+    def empty(self) -> bool:
         """True if the queue holds no item (``get()`` blocks unless a putter waits on a channel)."""
         return not len(self.queue)
 
-    def full(self):
+    def full(self) -> bool:
         """True if ``put()`` would block for room: never for Queue(None), always for a channel."""
         maxsize = self._maxsize
         return maxsize is not None and len(self.queue) >= maxsize
 
     # -- put -----------------------------------------------------------------
 
-    def put(self, item, block=True, timeout=None):
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Put ``item`` into the queue.
 
         If the queue is full: with ``block=False`` raise :class:`Full` at
@@ -176,7 +177,7 @@ class Queue:
             raise Full
         self._put_blocking(item, timeout)
 
-    def put_nowait(self, item):
+    def put_nowait(self, item: Any) -> None:
         """Put ``item`` if there is room at once, else raise :class:`Full`.
 
         On a channel this succeeds only when called from the hub while a
@@ -235,7 +236,7 @@ class Queue:
 
     # -- get -----------------------------------------------------------------
 
-    def get(self, block=True, timeout=None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return an item.
 
         If there is none: with ``block=False`` raise :class:`Empty` at once;
@@ -256,7 +257,7 @@ class Queue:
             raise Empty
         return self._get_blocking(timeout)
 
-    def get_nowait(self):
+    def get_nowait(self) -> Any:
         """Remove and return an item if one is there at once, else raise :class:`Empty`."""
         return self.get(False)
 
@@ -317,10 +318,10 @@ class Queue:
 
     # -- iteration -----------------------------------------------------------
 
-    def __iter__(self):
+    def __iter__(self) -> Queue:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         item = self.get()
         if item is StopIteration:
             raise StopIteration
@@ -372,7 +373,7 @@ class JoinableQueue(Queue):
     ``task_done()`` for it; ``join()`` blocks until the count is zero.
     """
 
-    def __init__(self, maxsize=None):
+    def __init__(self, maxsize: int | None = None) -> None:
         self.unfinished_tasks = 0
         self._finished = Event()
         self._finished.set()
@@ -383,7 +384,7 @@ class JoinableQueue(Queue):
         self.unfinished_tasks += 1
         self._finished.clear()
 
-    def task_done(self):
+    def task_done(self) -> None:
         """Mark one task done; ``ValueError`` if called more times than items were put."""
         if self.unfinished_tasks <= 0:
             raise ValueError("task_done() called too many times")
@@ -391,7 +392,7 @@ class JoinableQueue(Queue):
         if self.unfinished_tasks == 0:
             self._finished.set()
 
-    def join(self, timeout=None):
+    def join(self, timeout: float | None = None) -> bool:
         """Block until every item put has been marked done (at once if none is unfinished).
 
         Returns True, or False if ``timeout`` seconds passed first.

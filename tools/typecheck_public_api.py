@@ -1,0 +1,140 @@
+"""A program that uses the public API of every layer, for ``mypy --strict`` (``nox -s lint``).
+
+It is never run: it is what a user's type checker sees of the installed
+packages (their ``py.typed``, annotations and ``.pyi`` stubs). Each layer is
+used directly and through the ``gstack`` meta-package; ``reveal_type`` is
+avoided so that the check is "clean", and the ``assert_type`` calls fail the
+check if a public name degrades to ``Any`` or to the wrong type.
+"""
+
+from __future__ import annotations
+
+import socket as stdsocket
+from typing import Any, Literal, assert_type
+
+import gcore
+import ghub
+import gmonkey
+import gnet.dns
+import gnet.select
+import gnet.socket
+import gnet.ssl
+import gserve.pywsgi
+import gserve.server
+import gstack
+import gstack.event
+import gstack.monkey
+import gstack.pool
+import gsync
+from ghub import Greenlet, Timeout
+from gstack import queue, socket
+from gsync.event import AsyncResult, Event
+from gsync.pool import Group, Pool
+from gsync.queue import JoinableQueue, Queue
+
+
+def double(n: int) -> int:
+    return 2 * n
+
+
+def hub_layer() -> None:
+    g = ghub.spawn(double, 21)
+    assert_type(g, Greenlet[int])
+    ghub.joinall([g], timeout=1.0, raise_error=True)
+    assert_type(g.get(timeout=1), int)
+    assert_type(g.value, int | None)
+    assert_type(g.ready(), bool)
+    later = ghub.spawn_later(0.5, double, 1)
+    ghub.killall([later], block=True, timeout=1)
+    ghub.sleep(0)
+    with Timeout(0.5):
+        ghub.sleep(0.1)
+    assert_type(ghub.with_timeout(1.0, double, 2), int)
+    assert_type(ghub.getcurrent(), Any)
+    hub = ghub.get_hub()
+    assert_type(hub.loop, gcore.Loop)
+
+
+def sync_layer() -> None:
+    q = Queue(maxsize=2)
+    q.put("a")
+    assert_type(q.get(timeout=1), Any)
+    assert_type(q.qsize(), int)
+    jq = JoinableQueue()
+    jq.put(1)
+    jq.task_done()
+    jq.join()
+    event = Event()
+    event.set()
+    assert_type(event.wait(timeout=1), bool)
+    result = AsyncResult()
+    result.set(3)
+    assert_type(result.get(), Any)
+    lock = gsync.Semaphore(2)
+    with lock:
+        pass
+    assert_type(lock.acquire(timeout=1), bool)
+    pool = Pool(10)
+    assert_type(pool.spawn(double, 1), Greenlet[Any])
+    pool.join()
+    group = Group()
+    group.spawn(double, 2)
+    group.join(timeout=1)
+
+
+def net_layer() -> None:
+    a, b = gnet.socket.socketpair()
+    assert_type(a, gnet.socket.socket)
+    a.sendall(b"x")
+    assert_type(b.recv(1), bytes)
+    a.close()
+    b.close()
+    conn = gnet.socket.create_connection(("127.0.0.1", 80), timeout=1)
+    assert_type(conn, gnet.socket.socket)
+    assert isinstance(conn, stdsocket.socket)
+    gnet.socket.wait_read(conn.fileno(), timeout=1)
+    assert_type(gnet.socket.gethostbyname("localhost"), str)
+    assert_type(gnet.socket.AF_INET, Literal[stdsocket.AddressFamily.AF_INET])
+    assert_type(gnet.dns.resolve_ipv4("localhost"), tuple[int, list[bytes]])
+    ready = gnet.select.select([conn], [], [], 0.1)
+    assert_type(ready, tuple[list[Any], list[Any], list[Any]])
+    context = gnet.ssl.create_default_context()
+    assert_type(context, gnet.ssl.SSLContext)
+
+
+def serve_layer() -> None:
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    server = gserve.pywsgi.WSGIServer(("127.0.0.1", 0), application)
+    server.start()
+    assert_type(server.server_port, int | None)
+    server.stop(timeout=1)
+
+    def handle(sock: gnet.socket.socket, address: tuple[str, int]) -> None:
+        sock.sendall(b"hello")
+
+    echo = gserve.server.StreamServer(("127.0.0.1", 0), handle)
+    echo.start()
+    echo.close()
+
+
+def meta_package() -> None:
+    gmonkey.patch_all()
+    gstack.monkey.patch_all(thread=False)
+    jobs = [gstack.spawn(socket.gethostbyname, host) for host in ["localhost"]]
+    gstack.joinall(jobs, timeout=2)
+    assert_type(jobs[0].value, str | None)
+    sock = socket.socket()
+    assert_type(sock, gnet.socket.socket)
+    sock.close()
+    q = queue.Queue()
+    assert_type(q, Queue)
+    with gstack.Timeout(1):
+        gstack.sleep(0)
+    assert_type(gstack.core.get_version(), str)
+    assert_type(gstack.event.Event, type[Event])
+    assert_type(gstack.pool.Pool, type[Pool])
+
+
