@@ -5,9 +5,11 @@ answering A/AAAA/PTR from a table, NXDOMAIN for unknown names, never for
 "silent" ones), so that nothing leaves the machine.
 """
 
+import heapq
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -30,9 +32,30 @@ class Responder:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self.timers = []
+        # Delayed replies wait in one heap for one sender thread: a thread per
+        # reply started too slowly on a busy machine (a hundred queries took
+        # longer to take in than the delay of the first).
+        self._due = []
+        self._due_changed = threading.Condition()
+        self._closing = False
+        self.sender = threading.Thread(target=self._send_due, daemon=True)
+        self.sender.start()
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
+
+    def _send_due(self):
+        with self._due_changed:
+            while not self._closing:
+                if not self._due:
+                    self._due_changed.wait()
+                    continue
+                due, _, reply, peer = self._due[0]
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self._due_changed.wait(wait)
+                    continue
+                heapq.heappop(self._due)
+                self.sock.sendto(reply, peer)
 
     def serve(self):
         while True:
@@ -67,15 +90,18 @@ class Responder:
                 reply += struct.pack("!HHHIH", 0xC00C, qtype, 1, 120, len(data)) + data
             delay = entry.get("delay", 0) if entry else 0
             if delay:
-                timer = threading.Timer(delay, self.sock.sendto, (reply, peer))
-                self.timers.append(timer)
-                timer.start()
+                with self._due_changed:
+                    heapq.heappush(self._due, (time.monotonic() + delay, len(self.queries),
+                                               reply, peer))
+                    self._due_changed.notify()
             else:
                 self.sock.sendto(reply, peer)
 
     def close(self):
-        for timer in self.timers:
-            timer.cancel()
+        with self._due_changed:
+            self._closing = True
+            self._due_changed.notify()
+        self.sender.join(5)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.sendto(b"", ("127.0.0.1", self.port))
         self.thread.join(5)
