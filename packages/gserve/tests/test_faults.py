@@ -2,8 +2,10 @@
 
 Resets in the middle of a request head or of a response: the server keeps
 serving everyone else, and the process's descriptor count comes back to
-where it started. (The slow-client tests are not here yet:
-docs/reliability.md says what was found.)
+where it started. Slow clients (slowloris, a body that trickles in, a client
+that never reads its response) are cut off within a few times the servers'
+timeouts (scaled down to TIMEOUT here), with the same count of descriptors
+afterwards.
 """
 
 import socket
@@ -28,9 +30,9 @@ def serve(request, threaded):
         options.setdefault("error_log", Lines())
         if name == "pywsgi":
             options.update(keepalive_timeout=TIMEOUT, request_timeout=TIMEOUT,
-                           body_timeout=TIMEOUT)
+                           body_timeout=TIMEOUT, write_timeout=TIMEOUT)
         else:
-            options.update(timeout=TIMEOUT)
+            options.update(timeout=TIMEOUT, request_timeout=TIMEOUT)
         return threaded(lambda: SERVERS[name](("127.0.0.1", 0), app, **options))
 
     return start
@@ -94,3 +96,170 @@ def test_a_reset_mid_response_leaves_nothing_behind(serve):
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
     reset(sock)
     assert fds_back_to(start_fds) <= start_fds   # (a kept-alive connection may close too)
+
+
+# -- slow clients ----------------------------------------------------------------
+#
+# Each test bounds its own client loop (by count and by time) and measures how
+# long the server kept the connection: the servers' timeouts are TIMEOUT
+# (0.5 s) here, so a bound of a few seconds is generous and a server that
+# does not cut the client off fails at once rather than after minutes.
+
+BOUND = 4.0   # seconds: several times TIMEOUT, far below "never"
+
+
+def cut_off(sock, send, every=0.1, limit=200):
+    """Call ``send(sock)`` every ``every`` s until the server closes; the seconds it took.
+
+    Returns None if the server still held the connection after ``limit`` rounds.
+    """
+    started = time.monotonic()
+    sock.settimeout(0.0)
+    for _ in range(limit):
+        try:
+            send(sock)
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - started
+        time.sleep(every)
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    return time.monotonic() - started
+        except (BlockingIOError, InterruptedError):
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - started
+    return None
+
+
+def test_slowloris_clients_are_cut_off_and_leave_nothing_behind(serve):
+    server = serve(hello)
+    still_serves(server)
+    start_fds = open_fds()
+    clients = [socket.create_connection(server.address) for _ in range(10)]
+    for sock in clients:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    # One header byte every 0.1 s on each connection, round robin.
+    started = time.monotonic()
+    open_ = set(clients)
+    while open_ and time.monotonic() - started < 3 * BOUND:
+        for sock in list(open_):
+            try:
+                sock.send(b"X")
+            except OSError:
+                open_.discard(sock)
+                continue
+            sock.settimeout(0.0)
+            try:
+                if sock.recv(65536) == b"":
+                    open_.discard(sock)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except ConnectionResetError:
+                open_.discard(sock)
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    for sock in clients:
+        sock.close()
+    assert not open_, f"{len(open_)} slowloris clients still connected after {elapsed:.1f} s"
+    assert elapsed < BOUND
+    still_serves(server)
+    assert fds_back_to(start_fds) <= start_fds
+
+
+def test_a_trickling_body_is_cut_off(serve):
+    # A body of 100 kB announced, sent one byte every 0.1 s: each read is quick,
+    # the body would take hours. The server bounds it (it cannot wait for ever).
+    got = []
+
+    def app(environ, start_response):
+        try:
+            got.append(len(environ["wsgi.input"].read()))
+        except OSError:
+            got.append("disconnected")
+            raise
+        return hello(environ, start_response)
+
+    server = serve(app)
+    still_serves(server)
+    start_fds = open_fds()
+    sock = socket.create_connection(server.address)
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+    elapsed = cut_off(sock, lambda s: s.send(b"x"), limit=int(3 * BOUND / 0.1))
+    sock.close()
+    assert elapsed is not None, "the trickling body kept its connection"
+    assert elapsed < BOUND
+    assert 100000 not in got
+    still_serves(server)
+    assert fds_back_to(start_fds) <= start_fds
+
+
+def test_a_client_that_never_reads_its_response_is_cut_off(serve):
+    big = b"x" * (64 << 20)   # far more than the socket buffers of both sides
+    done = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", str(len(big)))])
+        try:
+            yield big
+        finally:
+            done.append(time.monotonic())
+
+    server = serve(app)
+    still_serves(server)
+    start_fds = open_fds()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(server.address)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    started = time.monotonic()
+    while not done and time.monotonic() - started < 3 * BOUND:
+        time.sleep(0.05)   # never reading
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert done, f"the server still wrote to a client that never reads after {elapsed:.1f} s"
+    assert elapsed < BOUND
+    still_serves(server)
+    assert fds_back_to(start_fds) <= start_fds
+
+
+def test_pywsgi_bounds_a_write_by_write_timeout_alone(threaded):
+    # Before write_timeout a write ran under whatever timeout the socket last had:
+    # none at all with keepalive_timeout=None, so a client that never read held
+    # the connection (and the handler) for ever.
+    from gserve.pywsgi import WSGIServer
+
+    big = b"x" * (64 << 20)
+    done = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", str(len(big)))])
+        try:
+            yield big
+        finally:
+            done.append(time.monotonic())
+
+    errors = Lines()
+    server = threaded(lambda: WSGIServer(("127.0.0.1", 0), app, log=None, error_log=errors,
+                                         keepalive_timeout=None, request_timeout=None,
+                                         body_timeout=None, write_timeout=TIMEOUT))
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(server.address)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    started = time.monotonic()
+    while not done and time.monotonic() - started < 3 * BOUND:
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert done and elapsed < BOUND, f"still writing after {elapsed:.1f} s"
+    assert "did not read its response" in errors.text
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+@pytest.mark.parametrize("rate, error", [(0, ValueError), (-1.0, ValueError),
+                                         ("1", TypeError), (float("nan"), ValueError)])
+def test_body_min_rate_is_checked(name, rate, error):
+    with pytest.raises(error, match="body_min_rate"):
+        SERVERS[name](("127.0.0.1", 0), hello, body_min_rate=rate)
