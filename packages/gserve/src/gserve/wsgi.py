@@ -159,6 +159,15 @@ class _Response:
         if self.close or self.server.closed:
             request.remove_output_header("Connection")
             add("Connection", "close")
+        elif self.head.target[:1] not in ("/", "*"):
+            # An absolute-form target: libevent takes it for a proxy request and closes
+            # the connection after it (with no Connection: close, dropping a pipelined
+            # request) unless Proxy-Connection says keep-alive, in the request and in
+            # the response. The strict parser said keep-alive: make libevent agree.
+            request.remove_input_header("Proxy-Connection")
+            request.add_input_header("Proxy-Connection", "keep-alive")
+            request.remove_output_header("Proxy-Connection")
+            add("Proxy-Connection", "keep-alive")
 
     def write(self, data: bytes) -> None:
         """PEP 3333's ``write()``: stream ``data`` (the head first, if not sent yet)."""
