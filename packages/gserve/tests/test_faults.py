@@ -8,6 +8,7 @@ timeouts (scaled down to TIMEOUT here), with the same count of descriptors
 afterwards.
 """
 
+import os
 import socket
 import struct
 import time
@@ -263,3 +264,49 @@ def test_pywsgi_bounds_a_write_by_write_timeout_alone(threaded):
 def test_body_min_rate_is_checked(name, rate, error):
     with pytest.raises(error, match="body_min_rate"):
         SERVERS[name](("127.0.0.1", 0), hello, body_min_rate=rate)
+
+
+def test_pywsgi_backs_off_at_the_descriptor_limit_and_recovers(threaded):
+    import errno
+    import resource
+
+    from gserve.pywsgi import WSGIServer
+
+    def make():
+        server = WSGIServer(("127.0.0.1", 0), hello, log=None, error_log=Lines())
+        server.min_delay = 0.01
+        server.max_delay = 0.05
+        return server
+
+    server = threaded(make)
+    still_serves(server)
+    start_fds = open_fds()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    client = socket.socket()
+    client.settimeout(0.3)
+    hoard = []
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_fds() + 20, hard))
+        while len(hoard) < 1000:
+            try:
+                hoard.append(open(os.devnull))
+            except OSError as exc:
+                assert exc.errno == errno.EMFILE
+                break
+        client.connect(server.address)   # the kernel completes it; accept() gets EMFILE
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        with pytest.raises(TimeoutError):
+            client.recv(65536)            # not served while no descriptor is free
+        assert server.server.started
+        for f in hoard:
+            f.close()
+        hoard.clear()
+        client.settimeout(5)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")   # served once one is
+    finally:
+        for f in hoard:
+            f.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        client.close()
+    still_serves(server)
+    assert fds_back_to(start_fds) <= start_fds
