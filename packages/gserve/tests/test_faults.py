@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 from conftest import open_fds
-from test_wsgi_servers import SERVERS, Lines, hello
+from test_wsgi_servers import SERVERS, Lines, hello, read_all
 
 TIMEOUT = 0.5   # the servers' timeouts in these tests (seconds)
 
@@ -310,3 +310,40 @@ def test_pywsgi_backs_off_at_the_descriptor_limit_and_recovers(threaded):
         client.close()
     still_serves(server)
     assert fds_back_to(start_fds) <= start_fds
+
+
+def test_stop_under_load_finishes_the_requests_in_flight_and_refuses_new_ones(serve):
+    import threading
+
+    import ghub
+
+    entered = []
+
+    def slow(environ, start_response):
+        entered.append(1)
+        ghub.sleep(0.5)
+        start_response("200 OK", [("Content-Length", "8")])
+        return [b"finished"]
+
+    server = serve(slow)
+    busy = [socket.create_connection(server.address, timeout=5) for _ in range(20)]
+    for sock in busy:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    deadline = time.monotonic() + 5
+    while len(entered) < len(busy) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(entered) == len(busy)
+    stopper = threading.Thread(target=server.stop)   # waits (up to 2 s) for the handlers
+    stopper.start()
+    time.sleep(0.1)   # stopping: the listener is closed, the handlers still run
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(server.address, timeout=5).close()
+    answers = []
+    for sock in busy:
+        answers.append(read_all(sock))
+        sock.close()
+    stopper.join(10)
+    assert not stopper.is_alive()
+    for raw in answers:   # every one whole, and told the connection closes
+        assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(b"\r\n\r\nfinished"), raw
+        assert b"Connection: close\r\n" in raw
