@@ -347,3 +347,63 @@ def test_stop_under_load_finishes_the_requests_in_flight_and_refuses_new_ones(se
     for raw in answers:   # every one whole, and told the connection closes
         assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(b"\r\n\r\nfinished"), raw
         assert b"Connection: close\r\n" in raw
+
+
+def _client_hello(certs):
+    """The first flight of a real TLS client (a ClientHello), as bytes."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=certs.ca)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def _still_serves_tls(server, certs):
+    url = f"https://localhost:{server.port}/"
+    assert requests.get(url, verify=certs.ca, timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("cut", ["5 bytes", "half the hello", "after the server's reply"])
+def test_pywsgi_a_reset_mid_tls_handshake_leaves_nothing_behind(threaded, certs, cut):
+    from gserve.pywsgi import WSGIServer
+
+    server = threaded(lambda: WSGIServer(("127.0.0.1", 0), hello, log=None, error_log=Lines(),
+                                         keyfile=certs.key, certfile=certs.cert))
+    _still_serves_tls(server, certs)
+    start_fds = open_fds()
+    client_hello = _client_hello(certs)
+    data = {"5 bytes": client_hello[:5], "half the hello": client_hello[:len(client_hello) // 2],
+            "after the server's reply": client_hello}[cut]
+    for _ in range(20):
+        sock = socket.create_connection(server.address, timeout=5)
+        sock.sendall(data)
+        if cut == "after the server's reply":
+            assert sock.recv(65536)[:1] == b"\x16"   # the server's handshake records
+        reset(sock)
+    _still_serves_tls(server, certs)
+    assert fds_back_to(start_fds) <= start_fds
+
+
+def test_pywsgi_a_stalled_tls_handshake_is_cut_off(threaded, certs):
+    # Bounded by StreamServer.ssl_handshake_timeout (10 s by default; TIMEOUT here).
+    from gserve.pywsgi import WSGIServer
+
+    def make():
+        server = WSGIServer(("127.0.0.1", 0), hello, log=None, error_log=Lines(),
+                            keyfile=certs.key, certfile=certs.cert)
+        server.ssl_handshake_timeout = TIMEOUT
+        return server
+
+    server = threaded(make)
+    _still_serves_tls(server, certs)
+    start_fds = open_fds()
+    sock = socket.create_connection(server.address, timeout=5)
+    sock.sendall(_client_hello(certs)[:20])   # and nothing more
+    elapsed = cut_off(sock, lambda s: None, limit=int(3 * BOUND / 0.1))
+    sock.close()
+    assert elapsed is not None and elapsed < BOUND, elapsed
+    _still_serves_tls(server, certs)
+    assert fds_back_to(start_fds) <= start_fds
