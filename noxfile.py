@@ -254,3 +254,42 @@ def bench(session):
                 *BENCH_TOOLS, external=True)
     session.run("python", str(ROOT / "benchmarks" / "run.py"),
                 "--gevent-python", str(gevent_python), *session.posargs)
+
+
+FUZZ = ROOT / "fuzz"
+
+
+@nox.session(python=PYTHON, default=False)
+def fuzz(session):
+    """atheris on the HTTP parser (and its chunked decoder) and the DNS reply path (not in CI).
+
+    nox -s fuzz -- [SECONDS]: each target runs that long (default 60). The
+    layers are the pure-Python builds, so that atheris sees the parser's
+    branches. A crash stops the session; its input is kept in fuzz/crashes/
+    (and becomes a regression test).
+    """
+    install(session, ["gserve"], pure=True)
+    session.install("atheris")
+    seconds = session.posargs[0] if session.posargs else "60"
+    crashes = FUZZ / "crashes"
+    crashes.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gstack-fuzz-") as cwd, session.chdir(cwd):
+        for target in ("fuzz_http.py", "fuzz_dns.py"):
+            corpus = Path(cwd, target[:-3])
+            shutil.copytree(FUZZ / "seeds" / target[5:-3], corpus)
+            session.run("python", str(FUZZ / target), f"-max_total_time={seconds}",
+                        "-rss_limit_mb=2048", f"-artifact_prefix={crashes}/",
+                        "-print_final_stats=1", str(corpus))
+
+
+@nox.session(python=PYTHON, default=False)
+def load(session):
+    """Load and soak of each server from separate processes (not in CI; benchmarks/load.py).
+
+    nox -s load                  the small run (1,000 idle connections; about 2 minutes)
+    nox -s load -- --full        10,000 idle connections, a soak of 1,000,000 requests
+    nox -s load -- --help        the other options
+    """
+    install(session, ["gserve"])
+    with tempfile.TemporaryDirectory(prefix="gstack-load-") as cwd, session.chdir(cwd):
+        session.run("python", str(ROOT / "benchmarks" / "load.py"), *session.posargs)

@@ -133,3 +133,8 @@ def popen_python():
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+
+
+# --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_leaks import *  # noqa: E402,F403

@@ -88,3 +88,8 @@ def run_python():
 def main_greenlet():
     """The main thread's main greenlet (the hub's parent), which runs the test."""
     return getcurrent()
+
+
+# --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_leaks import *  # noqa: E402,F403

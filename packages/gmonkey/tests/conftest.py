@@ -56,3 +56,8 @@ def hub():
             del _hubmod._state.hub
         else:
             _hubmod._state.hub = previous
+
+
+# --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_leaks import *  # noqa: E402,F403

@@ -124,3 +124,8 @@ from tlscerts import Certificates  # noqa: E402
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory):
     return Certificates(tmp_path_factory.mktemp("tls"))
+
+
+# --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_leaks import *  # noqa: E402,F403

@@ -129,3 +129,8 @@ def threaded():
     yield start
     for server in servers:
         server.stop()
+
+
+# --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_leaks import *  # noqa: E402,F403

@@ -179,3 +179,75 @@ def test_reuse_port_lets_two_servers_share_a_port():
     finally:
         first.stop()
         second.stop()
+
+
+FORK_SCRIPT = textwrap.dedent(r'''
+    import os, sys, time
+    import ghub
+    from gnet import socket
+    from gserve.pywsgi import WSGIServer
+
+    def app(environ, start_response):
+        body = str(os.getpid()).encode()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    def ask(sock):
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(4096)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        while len(body) < length:
+            body += sock.recv(4096)
+        assert head.startswith(b"HTTP/1.1 200"), head
+        return int(body)
+
+    server = WSGIServer(("127.0.0.1", 0), app, log=None)
+    server.start()
+    kept = socket.create_connection(server.address, timeout=5)
+    assert ask(kept) == os.getpid()
+    parent = os.getpid()
+    pid = ghub.fork()
+    if pid == 0:
+        try:
+            server.close() if sys.argv[1] == "close" else server.stop(timeout=1)
+            addrs = socket.getaddrinfo("localhost", 80, socket.AF_INET, socket.SOCK_STREAM)
+            assert addrs and addrs[0][4][0] == "127.0.0.1", addrs
+            own = WSGIServer(("127.0.0.1", 0), app, log=None)
+            own.start()
+            with socket.create_connection(own.address, timeout=5) as c:
+                assert ask(c) == os.getpid()
+            own.stop()
+            print("child ok", flush=True)
+            os._exit(0)
+        except BaseException as exc:
+            print("child failed", repr(exc), flush=True)
+            os._exit(1)
+    for _ in range(500):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        ghub.sleep(0.01)
+    assert done and os.waitstatus_to_exitcode(status) == 0, status
+    assert ask(kept) == parent, "the kept connection"
+    with socket.create_connection(server.address, timeout=5) as c:
+        assert ask(c) == parent
+    kept.close()
+    server.stop()
+    print("parent ok", flush=True)
+''')
+
+
+@pytest.mark.parametrize("how", ["stop", "close"])
+def test_fork_with_a_live_server(tmp_path, how):
+    # The child (ghub.fork) stops or closes the server it inherited, resolves a name,
+    # serves on a port of its own; the parent's kept-alive connection and its
+    # listener are not disturbed.
+    script = tmp_path / "fork_live.py"
+    script.write_text(FORK_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["child ok", "parent ok"], proc.stdout

@@ -35,7 +35,14 @@ application; an application error before the response head is sent gives a
 connection is closed. Timeouts bound every wait: :attr:`WSGIHandler.keepalive_timeout`
 for the first byte of a request, :attr:`WSGIHandler.request_timeout` for the
 rest of its head (then 408), :attr:`WSGIHandler.body_timeout` for each read
-of the body. :meth:`WSGIServer.stop` closes the connections that are
+of the body, and :attr:`WSGIHandler.body_min_rate` the whole body (a body
+that trickles in, each read quick, is cut off once the time spent waiting
+for it exceeds ``body_timeout`` plus one second per ``body_min_rate``
+bytes received). :attr:`WSGIHandler.write_timeout` bounds each write of the
+response that the client does not take at once (a client that never reads);
+the usual write, taken whole by the kernel, costs no ``settimeout``.
+When a body or a write is cut off the connection is closed.
+:meth:`WSGIServer.stop` closes the connections that are
 waiting for a request at once, and lets the busy ones finish their request.
 
 Taking the connection over (WebSocket and other ``101 Switching Protocols``
@@ -80,6 +87,7 @@ from gserve.server import StreamServer
 __all__ = ["WSGIServer", "WSGIHandler", "Input", "ConnectionReader", "ClientDisconnected"]
 
 _timeout_error = _stdsocket.timeout
+_MSG_DONTWAIT = _stdsocket.MSG_DONTWAIT
 _NO_BODY_STATUS = frozenset({204, 304})
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # A head and body up to this size are joined into one send.
@@ -305,6 +313,11 @@ class WSGIHandler:
     request_timeout: float | None = 30.0
     #: Seconds each read of a request body may wait.
     body_timeout: float | None = 60.0
+    #: Bytes per second a body must keep up (None: no limit): the time spent waiting
+    #: for a body may be ``body_timeout`` plus one second per ``body_min_rate`` bytes.
+    body_min_rate: float | None = 500.0
+    #: Seconds a write of the response may wait for the client to read (None: no limit).
+    write_timeout: float | None = 60.0
     #: An unread body up to this many bytes is drained to keep the connection.
     max_drain: int = 65536
     #: The receive size.
@@ -317,6 +330,7 @@ class WSGIHandler:
         self.application = server.application
         self.parser = server.make_parser()
         self._timeout: Any = False   # the socket's timeout as last set here
+        self._plain = not server.ssl_enabled   # (send() takes MSG_DONTWAIT)
         self.request: Any = None
         self.environ: dict[str, Any] | None = None
         self.result: Any = None
@@ -343,6 +357,8 @@ class WSGIHandler:
         self._no_body = False
         self._continue_sent = False
         self._head: bytes = b""
+        self._body_waited = 0.0
+        self._body_received = 0
 
     # -- the connection ------------------------------------------------------------
 
@@ -431,6 +447,7 @@ class WSGIHandler:
             self._continue_sent = True
             self._send(_CONTINUE)
         self._settimeout(self.body_timeout)
+        started = time.monotonic()
         try:
             data = self._recv()
         except _timeout_error:
@@ -440,6 +457,16 @@ class WSGIHandler:
         if not data:
             raise ClientDisconnected("the client closed the connection before the end of the body")
         self.parser.feed(data)
+        rate = self.body_min_rate
+        if rate is not None and self.body_timeout is not None:
+            # Only the time spent waiting for the client counts, not the application's.
+            self._body_waited += time.monotonic() - started
+            self._body_received += len(data)
+            if self._body_waited > self.body_timeout + self._body_received / rate:
+                self.close_connection = True
+                self.log_error(f"the request body arrived too slowly ({self._body_received} "
+                               f"bytes in {self._body_waited:.1f} s)")
+                raise ClientDisconnected("the request body arrived too slowly")
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         self._send_error(exc.status, str(exc), exc.reason)
@@ -714,8 +741,27 @@ class WSGIHandler:
         self._send(self._frame(data))
 
     def _send(self, data: bytes) -> None:
+        # One non-blocking send: the usual case, all of it taken at once, sets no timeout.
+        # The rest, if any, waits at most write_timeout (then the connection closes).
+        # (TLS takes no flags: there every write runs under write_timeout.)
+        sock = self.socket
+        sent = 0
+        if self._plain:
+            try:
+                sent = sock.send(data, _MSG_DONTWAIT)
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise ClientDisconnected(f"sending the response: {exc}") from exc
+            if sent == len(data):
+                return
+        self._settimeout(self.write_timeout)
         try:
-            self.socket.sendall(data)
+            sock.sendall(memoryview(data)[sent:])
+        except _timeout_error:
+            self.close_connection = True
+            self.log_error(f"the client did not read its response within {self.write_timeout} s")
+            raise ClientDisconnected("timed out writing the response") from None
         except OSError as exc:
             raise ClientDisconnected(f"sending the response: {exc}") from exc
 
@@ -796,7 +842,8 @@ class WSGIHandler:
 
 
 _SERVER_OPTIONS = ("max_request_line", "max_header_size", "max_header_count", "max_body_size",
-                   "keepalive_timeout", "request_timeout", "body_timeout")
+                   "keepalive_timeout", "request_timeout", "body_timeout", "body_min_rate",
+                   "write_timeout")
 
 
 class WSGIServer(StreamServer):
@@ -810,8 +857,9 @@ class WSGIServer(StreamServer):
     environ. ``options`` are the limits (``max_request_line`` 8192,
     ``max_header_size`` 65536, ``max_header_count`` 100, ``max_body_size``
     None: no limit), the timeouts (``keepalive_timeout``,
-    ``request_timeout``, ``body_timeout``; see :class:`WSGIHandler`) and the
-    TLS arguments of :class:`~gserve.server.StreamServer`.
+    ``request_timeout``, ``body_timeout``, ``body_min_rate``,
+    ``write_timeout``; see :class:`WSGIHandler`) and the TLS arguments of
+    :class:`~gserve.server.StreamServer`.
     """
 
     handler_class: type[WSGIHandler] = WSGIHandler
@@ -845,6 +893,10 @@ class WSGIServer(StreamServer):
         if "max_body_size" in settings:
             self.max_body_size = settings.pop("max_body_size")
         self.make_parser()   # checks the limits now rather than at the first request
+        if settings.get("body_min_rate") is not None:
+            rate = checks.seconds(settings["body_min_rate"], "body_min_rate")
+            if rate <= 0:
+                raise ValueError(f"body_min_rate must be positive (or None), not {rate!r}")
         timeouts = {name: checks.timeout(value, name) for name, value in settings.items()}
         if timeouts:
             self.handler_class = type(self.handler_class.__name__, (self.handler_class,),

@@ -47,7 +47,12 @@ first byte (30 by default, as pywsgi's), else the connection gets a 408 and
 is closed: libevent's own ``timeout`` restarts with every byte, so a client
 sending one header byte at a time (slowloris) would otherwise hold its
 connection for ever. The check runs as bytes arrive; a client that stops
-sending altogether meets libevent's ``timeout``.
+sending altogether meets libevent's ``timeout``. A request body is bounded
+the same way: it must arrive within ``timeout`` seconds of the end of its
+head plus one second per ``body_min_rate`` bytes received (500 by default,
+as pywsgi's; ``None``: no bound), else the connection gets a 408 and is
+closed: a body trickling in one byte at a time would otherwise hold it for
+ever.
 """
 
 from __future__ import annotations
@@ -79,7 +84,8 @@ class _Shadow:
     response refusing what followed them, once the parser failed.
     """
 
-    __slots__ = ("parser", "heads", "current", "error", "head_started")
+    __slots__ = ("parser", "heads", "current", "error", "head_started", "body_started",
+                 "body_received")
 
     def __init__(self, parser: RequestParser) -> None:
         self.parser = parser
@@ -87,6 +93,8 @@ class _Shadow:
         self.heads: deque[Any] = deque()
         self.current: Any = None
         self.error: bytes | None = None
+        self.body_started = 0.0   # when the current head ended
+        self.body_received = 0    # bytes received since
 
 
 class _Response:
@@ -151,6 +159,15 @@ class _Response:
         if self.close or self.server.closed:
             request.remove_output_header("Connection")
             add("Connection", "close")
+        elif self.head.target[:1] not in ("/", "*"):
+            # An absolute-form target: libevent takes it for a proxy request and closes
+            # the connection after it (with no Connection: close, dropping a pipelined
+            # request) unless Proxy-Connection says keep-alive, in the request and in
+            # the response. The strict parser said keep-alive: make libevent agree.
+            request.remove_input_header("Proxy-Connection")
+            request.add_input_header("Proxy-Connection", "keep-alive")
+            request.remove_output_header("Proxy-Connection")
+            add("Proxy-Connection", "keep-alive")
 
     def write(self, data: bytes) -> None:
         """PEP 3333's ``write()``: stream ``data`` (the head first, if not sent yet)."""
@@ -248,6 +265,8 @@ class WSGIServer(HTTPServer):
     max_header_count: int = 100
     #: Seconds a request head may take from its first byte to its end (then 408).
     request_timeout: float | None = 30.0
+    #: Bytes per second a request body must keep up, after ``timeout`` seconds (None: no limit).
+    body_min_rate: float | None = 500.0
 
     def __init__(self, listener: Any, application: Callable[..., Any] | None = None,
                  spawn: Any = "default", backlog: int | None = None, log: Any = "default",
@@ -259,6 +278,13 @@ class WSGIServer(HTTPServer):
         if "request_timeout" in options:
             self.request_timeout = checks.timeout(options.pop("request_timeout"),
                                                   "request_timeout")
+        if "body_min_rate" in options:
+            rate = options.pop("body_min_rate")
+            if rate is not None:
+                rate = checks.seconds(rate, "body_min_rate")
+                if rate <= 0:
+                    raise ValueError(f"body_min_rate must be positive (or None), not {rate!r}")
+            self.body_min_rate = rate
         if application is not None and not callable(application):
             raise TypeError(f"application must be callable, not {type(application).__name__}")
         if environ is not None and not isinstance(environ, dict):
@@ -312,6 +338,17 @@ class WSGIServer(HTTPServer):
             if not shadow.heads:
                 connection.abort(shadow.error)
             return
+        if shadow.current is not None and self.body_min_rate is not None:
+            shadow.body_received += len(data)
+            if (time.monotonic() - shadow.body_started
+                    > self.timeout + shadow.body_received / self.body_min_rate):
+                peer = connection.peer
+                self._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
+                shadow.error = _wsgi.error_response(
+                    408, "the request body arrived too slowly", "Request Timeout")
+                if not shadow.heads:
+                    connection.abort(shadow.error)
+                return
         try:
             parser.feed(data)
             while True:
@@ -323,6 +360,8 @@ class WSGIServer(HTTPServer):
                         return
                     shadow.current = head
                     shadow.head_started = None
+                    shadow.body_started = time.monotonic()
+                    shadow.body_received = 0
                 body = parser.read_body(-1)
                 while body:
                     body = parser.read_body(-1)
