@@ -58,6 +58,28 @@ def open_fds():
     return len(os.listdir("/proc/self/fd"))
 
 
+# -- the stdlib client side of the HTTP tests ----------------------------------------------
+
+
+def read_all(sock):
+    """Everything the server sends until it closes the connection (a reset ends it too)."""
+    chunks = []
+    while True:
+        try:
+            data = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def status_of(raw):
+    """The status code of the response that ``raw`` starts with."""
+    return int(raw.split(b" ", 2)[1])
+
+
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory):
     return Certificates(tmp_path_factory.mktemp("tls"))
@@ -133,4 +155,5 @@ def threaded():
 
 # --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_build import decoys  # noqa: E402,F401  (the fixture of test_build.py)
 from pytest_leaks import *  # noqa: E402,F403

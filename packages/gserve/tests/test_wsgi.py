@@ -12,7 +12,7 @@ import time
 
 import pytest
 import requests
-from conftest import open_fds
+from conftest import open_fds, read_all, status_of
 
 import ghub
 from gserve.http import HTTPServer
@@ -24,23 +24,6 @@ TIMEOUT = 5
 
 def connect(server):
     return socket.create_connection(server.address, timeout=TIMEOUT)
-
-
-def read_all(sock):
-    chunks = []
-    while True:
-        try:
-            data = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks)
-
-
-def status_of(raw):
-    return int(raw.split(b" ", 2)[1])
 
 
 def wait_for(predicate, timeout=TIMEOUT):

@@ -20,7 +20,7 @@ from wsgiref.validate import validator
 
 import pytest
 import requests
-from conftest import open_fds
+from conftest import open_fds, read_all, status_of
 
 import gserve.pywsgi
 import gserve.wsgi
@@ -95,20 +95,6 @@ def connect(server):
     return sock
 
 
-def read_all(sock):
-    """Everything the server sends until it closes the connection."""
-    chunks = []
-    while True:
-        try:
-            data = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks)
-
-
 class _KeptOpen(io.BufferedReader):
     """A socket's reader that http.client cannot close between two responses."""
 
@@ -131,10 +117,6 @@ class Responses:
         response.begin()
         body = response.read()
         return response, body
-
-
-def status_of(raw):
-    return int(raw.split(b" ", 2)[1])
 
 
 # -- normal traffic ----------------------------------------------------------------------

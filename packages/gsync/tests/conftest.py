@@ -40,4 +40,5 @@ def clean_hub():
 
 # --leaks=N (tools/pytest_leaks.py): each test run N more times, failed on steady growth.
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 3, "tools"))
+from pytest_build import decoys  # noqa: E402,F401  (the fixture of test_build.py)
 from pytest_leaks import *  # noqa: E402,F403

@@ -41,6 +41,7 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "SERVER_SOFTWARE", "base_environ", "request_environ", "check_start_response",
+    "accept_start_response",
     "http_date", "status_reason", "error_response", "ClientDisconnected",
     "DEFAULT_LOG_FORMAT",
 ]
@@ -144,6 +145,48 @@ def status_reason(code: int) -> str:
         return _HTTPStatus(code).phrase
     except ValueError:
         return "Unknown"
+
+
+def accept_start_response(status: Any, headers: Any, exc_info: Any, headers_sent: bool,
+                          called: bool) -> tuple[int, int | None, bool, bool, bool]:
+    """PEP 3333's rules for one ``start_response`` call, for every WSGI server.
+
+    With ``exc_info`` the call replaces a response whose head was not sent
+    yet, and re-raises ``exc_info`` if it was (``headers_sent``); without it,
+    a second call (``called``) is an ``AssertionError``. Then the arguments
+    are checked (:func:`check_start_response`) and the headers that frame
+    the response are read. Returns ``(code, content_length, has_date,
+    has_server, close)``; ``ValueError`` for a ``Content-Length`` that is not
+    a number and for ``Transfer-Encoding`` (the server does the coding).
+    """
+    if exc_info:
+        try:
+            if headers_sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+        finally:
+            exc_info = None
+    elif called:
+        raise AssertionError("start_response was already called (give exc_info to replace "
+                             "the response)")
+    code = check_start_response(status, headers)
+    content_length = None
+    has_date = has_server = close = False
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "content-length":
+            if not value.isdigit() or not value.isascii():
+                raise ValueError(f"Content-Length {value!r} is not a number")
+            content_length = int(value)
+        elif lower == "date":
+            has_date = True
+        elif lower == "server":
+            has_server = True
+        elif lower == "connection" and "close" in value.lower():
+            close = True
+        elif lower == "transfer-encoding":
+            raise ValueError("the server does the transfer coding: the application must "
+                             "not set Transfer-Encoding")
+    return code, content_length, has_date, has_server, close
 
 
 def check_start_response(status: Any, headers: Any) -> int:

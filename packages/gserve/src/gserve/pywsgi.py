@@ -642,33 +642,8 @@ class WSGIHandler:
         (or re-raise it if it was). ``ValueError`` for CR/LF in the status or
         a header, ``TypeError`` for values that are not ``str``.
         """
-        if exc_info:
-            try:
-                if self.headers_sent:
-                    raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        elif self.status is not None:
-            raise AssertionError("start_response was already called (give exc_info to replace "
-                                 "the response)")
-        code = _wsgi.check_start_response(status, headers)
-        content_length = None
-        has_date = has_server = close = False
-        for name, value in headers:
-            lower = name.lower()
-            if lower == "content-length":
-                if not value.isdigit() or not value.isascii():
-                    raise ValueError(f"Content-Length {value!r} is not a number")
-                content_length = int(value)
-            elif lower == "date":
-                has_date = True
-            elif lower == "server":
-                has_server = True
-            elif lower == "connection" and "close" in value.lower():
-                close = True
-            elif lower == "transfer-encoding":
-                raise ValueError("the server does the transfer coding: the application must "
-                                 "not set Transfer-Encoding")
+        code, content_length, has_date, has_server, close = _wsgi.accept_start_response(
+            status, headers, exc_info, self.headers_sent, self.status is not None)
         self.status = status
         self.code = code
         self.response_headers = headers

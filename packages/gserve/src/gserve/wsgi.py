@@ -119,28 +119,10 @@ class _Response:
 
     def start_response(self, status: str, headers: list[tuple[str, str]],
                        exc_info: Any = None) -> Callable[[bytes], None]:
-        if exc_info:
-            try:
-                if self.started:
-                    raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        elif self.status is not None:
-            raise AssertionError("start_response was already called (give exc_info to replace "
-                                 "the response)")
-        code = _wsgi.check_start_response(status, headers)
-        content_length = None
-        for name, value in headers:
-            lower = name.lower()
-            if lower == "content-length":
-                if not value.isdigit() or not value.isascii():
-                    raise ValueError(f"Content-Length {value!r} is not a number")
-                content_length = int(value)
-            elif lower == "connection" and "close" in value.lower():
-                self.close = True
-            elif lower == "transfer-encoding":
-                raise ValueError("the server does the transfer coding: the application must "
-                                 "not set Transfer-Encoding")
+        code, content_length, _, _, close = _wsgi.accept_start_response(
+            status, headers, exc_info, self.started, self.status is not None)
+        if close:
+            self.close = True
         if code == 101:
             raise ValueError("gserve.wsgi cannot switch protocols (101): use gserve.pywsgi")
         self.status = status
