@@ -11,7 +11,7 @@ The checks themselves are ``tools/pytest_build.py``'s, shared by the layers.
 import pytest
 from pytest_build import assert_built_as_asked, check_frames
 
-COMPILED = ["gserve._http", "gserve._wsgi", "gserve.pywsgi"]
+COMPILED = ["gserve._http", "gserve._wsgi", "gserve.pywsgi", "gserve.http", "gserve.wsgi"]
 WITH_PXD = ["gserve._http"]   # the others compile as they are (their classes stay Python classes)
 
 
