@@ -9,12 +9,14 @@ check if a public name degrades to ``Any`` or to the wrong type.
 
 from __future__ import annotations
 
+import selectors
 import socket as stdsocket
 from typing import Any, Literal, assert_type
 
 import gcore
 import ghub
 import gmonkey
+import gnet.asyncio
 import gnet.dns
 import gnet.select
 import gnet.socket
@@ -100,6 +102,22 @@ def net_layer() -> None:
     assert_type(ready, tuple[list[Any], list[Any], list[Any]])
     context = gnet.ssl.create_default_context()
     assert_type(context, gnet.ssl.SSLContext)
+
+
+async def answer(n: int) -> int:
+    return await gnet.asyncio.to_greenlet(double, n)
+
+
+def asyncio_on_the_hub() -> None:
+    assert_type(gnet.asyncio.run(answer(21)), int)
+    loop = gnet.asyncio.new_event_loop()
+    assert_type(loop, gnet.asyncio.EventLoop)
+    assert_type(loop.run_until_complete(answer(1)), int)
+    assert_type(gnet.asyncio.wait(answer(2), timeout=1.0), int)
+    loop.close()
+    selector = gnet.asyncio.HubSelector()
+    assert_type(selector.select(0.1), list[tuple[selectors.SelectorKey, int]])
+    selector.close()
 
 
 def serve_layer() -> None:

@@ -61,7 +61,9 @@ import sys
 from _thread import _local as _thread_local
 from _thread import get_ident
 from asyncio import events, futures
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import Context, ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from greenlet import GreenletExit, getcurrent
 
@@ -82,6 +84,9 @@ _set_running_loop = events._set_running_loop
 _get_running_loop = events._get_running_loop
 _get_asyncgen_hooks = sys.get_asyncgen_hooks
 _set_asyncgen_hooks = sys.set_asyncgen_hooks
+_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 
 class _Readiness:
@@ -180,7 +185,7 @@ class HubSelector(selectors._BaseSelectorImpl):
     the hub itself (``BlockingSwitchOutError``).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         hub = get_hub()
         self._hub = hub
@@ -190,7 +195,8 @@ class HubSelector(selectors._BaseSelectorImpl):
 
     # -- registration -------------------------------------------------------------
 
-    def register(self, fileobj, events, data=None):
+    def register(self, fileobj: FileDescriptorLike, events: int,
+                 data: Any = None) -> selectors.SelectorKey:
         key = super().register(fileobj, events, data)
         try:
             self._arm(key.fd, events)
@@ -200,12 +206,13 @@ class HubSelector(selectors._BaseSelectorImpl):
             raise
         return key
 
-    def unregister(self, fileobj):
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
         key = super().unregister(fileobj)
         self._disarm(key.fd)
         return key
 
-    def modify(self, fileobj, events, data=None):
+    def modify(self, fileobj: FileDescriptorLike, events: int,
+               data: Any = None) -> selectors.SelectorKey:
         try:
             key = self._fd_to_key[self._fileobj_lookup(fileobj)]
         except KeyError:
@@ -247,7 +254,7 @@ class HubSelector(selectors._BaseSelectorImpl):
                     event.cancel()
         self._readiness.ready.pop(fd, None)
 
-    def close(self):
+    def close(self) -> None:
         for watchers in self._watchers.values():
             for event in watchers[:2]:
                 if event is not None:
@@ -257,13 +264,14 @@ class HubSelector(selectors._BaseSelectorImpl):
         self._readiness.paused.clear()
         super().close()
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Make a ``select()`` parked now return (soon, from the hub); nothing if none is."""
         self._readiness.request_wake()
 
     # -- waiting ----------------------------------------------------------------------
 
-    def select(self, timeout=None):
+    def select(self, timeout: float | None = None
+               ) -> list[tuple[selectors.SelectorKey, int]]:
         readiness = self._readiness
         if not readiness.ready:
             self._park(timeout)
@@ -343,7 +351,7 @@ class EventLoop(asyncio.SelectorEventLoop):
     Made and run in one thread (the thread whose hub it uses).
     """
 
-    def __init__(self, selector=None):
+    def __init__(self, selector: HubSelector | None = None) -> None:
         if selector is None:
             selector = HubSelector()
         elif not isinstance(selector, HubSelector):
@@ -352,7 +360,7 @@ class EventLoop(asyncio.SelectorEventLoop):
         self._wakeup_before = None
         super().__init__(selector)
 
-    def run_forever(self):
+    def run_forever(self) -> None:
         if self.is_running() or self.is_closed():
             return super().run_forever()   # (raises the stdlib's error)
         if get_ident() != self._selector._hub.thread_ident:
@@ -369,7 +377,8 @@ class EventLoop(asyncio.SelectorEventLoop):
     # A greenlet of this thread that schedules something while the loop is parked
     # in select() wakes it from the hub: no self-pipe write.
 
-    def call_soon(self, callback, *args, context=None):
+    def call_soon(self, callback: Callable[..., object], *args: Any,
+                  context: Context | None = None) -> asyncio.Handle:
         handle = super().call_soon(callback, *args, context=context)
         readiness = self._selector._readiness
         if readiness.waiting is not None:
@@ -378,7 +387,8 @@ class EventLoop(asyncio.SelectorEventLoop):
             _drop_own_frame(handle)
         return handle
 
-    def call_at(self, when, callback, *args, context=None):
+    def call_at(self, when: float, callback: Callable[..., object], *args: Any,
+                context: Context | None = None) -> asyncio.TimerHandle:
         handle = super().call_at(when, callback, *args, context=context)
         readiness = self._selector._readiness
         if readiness.waiting is not None:
@@ -397,7 +407,8 @@ class EventLoop(asyncio.SelectorEventLoop):
     # asyncio takes the signal wake-up fd for its signal handlers; gstack's own
     # (which lets Ctrl-C interrupt the hub's wait) comes back with the last one.
 
-    def add_signal_handler(self, sig, callback, *args):
+    def add_signal_handler(self, sig: int, callback: Callable[..., object],
+                           *args: Any) -> None:
         first = not self._signal_handlers
         previous = _wakeup_fd() if first else None
         try:
@@ -409,7 +420,7 @@ class EventLoop(asyncio.SelectorEventLoop):
                 elif previous is not None and previous != -1:
                     _restore_wakeup_fd(previous)
 
-    def remove_signal_handler(self, sig):
+    def remove_signal_handler(self, sig: int) -> bool:
         removed = super().remove_signal_handler(sig)
         if not self._signal_handlers and self._wakeup_before is not None:
             previous, self._wakeup_before = self._wakeup_before, None
@@ -455,12 +466,12 @@ class EventLoopPolicy(asyncio.DefaultEventLoopPolicy):
     _loop_factory = EventLoop
 
 
-def new_event_loop():
+def new_event_loop() -> EventLoop:
     """A new :class:`EventLoop` on the calling thread's hub."""
     return EventLoop()
 
 
-def run(main, *, debug=None):
+def run(main: Coroutine[Any, Any, _T], *, debug: bool | None = None) -> _T:
     """``asyncio.run(main)`` on a new :class:`EventLoop`; blocks the calling greenlet only.
 
     Returns ``main``'s result or raises its exception; the other greenlets
@@ -554,7 +565,7 @@ def _check_timeout(timeout):
     return timeout
 
 
-def wait(awaitable, timeout=None):
+def wait(awaitable: Awaitable[_T], timeout: float | None = None) -> _T:
     """Block the current greenlet until ``awaitable`` completes; return its result.
 
     ``awaitable`` is a coroutine (or any awaitable), a task or a future. It
@@ -649,7 +660,7 @@ def _settle(loop, future, func, args, kwargs):
         future.set_result(result)
 
 
-async def to_greenlet(func, /, *args, **kwargs):
+async def to_greenlet(func: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
     """Run ``func(*args, **kwargs)`` in a new greenlet; return its result (a coroutine).
 
     The coroutine's loop keeps running while the greenlet blocks on anything
