@@ -15,6 +15,8 @@ from typing import Any, Literal, assert_type
 
 import gcore
 import ghub
+import ghub.local
+import ghub.util
 import gmonkey
 import gnet.asyncio
 import gnet.dns
@@ -55,6 +57,22 @@ def hub_layer() -> None:
     assert_type(ghub.getcurrent(), Any)
     hub = ghub.get_hub()
     assert_type(hub.loop, gcore.Loop)
+
+
+class Settings(ghub.local.local):
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    @ghub.util.lazy_property
+    def label(self) -> str:
+        return f"level {self.level}"
+
+
+def hub_helpers() -> None:
+    settings = Settings(3)
+    assert_type(settings.label, str)
+    safe = ghub.util.wrap_errors(ValueError, int)
+    assert_type(safe("x"), int | BaseException)
 
 
 def sync_layer() -> None:

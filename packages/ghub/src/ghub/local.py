@@ -12,6 +12,7 @@ Class attributes, methods and properties are shared, as with
 
 from __future__ import annotations
 
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from greenlet import getcurrent
@@ -22,8 +23,8 @@ __all__ = ["local"]
 class _Impl:
     __slots__ = ("dicts", "args", "kwargs")
 
-    def __init__(self, args, kwargs):
-        self.dicts = WeakKeyDictionary()
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.dicts: WeakKeyDictionary[Any, dict[str, Any]] = WeakKeyDictionary()
         self.args = args
         self.kwargs = kwargs
 
@@ -33,7 +34,7 @@ class local:
 
     __slots__ = ("_local__impl", "__weakref__")
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> local:
         if (args or kwargs) and cls.__init__ is object.__init__:
             raise TypeError("Initialization arguments are not supported")
         self = object.__new__(cls)
@@ -44,7 +45,7 @@ class local:
         impl.dicts[getcurrent()] = {}
         return self
 
-    def _local__dict(self):
+    def _local__dict(self) -> dict[str, Any]:
         impl = object.__getattribute__(self, "_local__impl")
         current = getcurrent()
         try:
@@ -62,7 +63,7 @@ class local:
                 raise
         return d
 
-    def __getattribute__(self, name):
+    def __getattribute__(self, name: str) -> Any:
         if name in ("__class__", "_local__impl", "_local__dict"):
             return object.__getattribute__(self, name)
         if name == "__dict__":
@@ -80,7 +81,7 @@ class local:
             return attr
         raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if name == "__dict__":
             raise AttributeError(
                 f"{type(self).__name__!r} object attribute '__dict__' is read-only")
@@ -90,7 +91,7 @@ class local:
             return
         object.__getattribute__(self, "_local__dict")()[name] = value
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         if name == "__dict__":
             raise AttributeError(
                 f"{type(self).__name__!r} object attribute '__dict__' is read-only")
@@ -105,7 +106,7 @@ class local:
             raise AttributeError(name) from None
 
 
-def _lookup_type(cls, name):
+def _lookup_type(cls: type, name: str) -> Any:
     for base in cls.__mro__:
         if base is local or base is object:
             continue
