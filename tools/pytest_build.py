@@ -13,18 +13,22 @@ Each compiled Python layer (ghub, gsync, gnet, gserve) compiles some of its
 - :func:`check_frames` with the :func:`decoys` fixture: a traceback through
   the module's frames names its installed source and shows that file's
   lines, even with files of the same names first on ``sys.path``.
+- :func:`assert_signatures`: every public class and function of a module
+  has a signature that ``inspect.signature`` (and so ``help()``) can read,
+  compiled or not.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import traceback
 from pathlib import Path
 
 import pytest
 
-__all__ = ["assert_built_as_asked", "check_frames", "decoys"]
+__all__ = ["assert_built_as_asked", "assert_signatures", "check_frames", "decoys"]
 
 
 def assert_built_as_asked(name: str, with_pxd: bool = True) -> None:
@@ -41,6 +45,31 @@ def assert_built_as_asked(name: str, with_pxd: bool = True) -> None:
     assert os.path.isfile(os.path.join(folder, stem + ".py"))
     if with_pxd:
         assert os.path.isfile(os.path.join(folder, stem + ".pxd"))
+
+
+def assert_signatures(name: str, skip: tuple[str, ...] = ()) -> dict[str, inspect.Signature]:
+    """Every public callable of module ``name`` has a readable signature; return them by name.
+
+    The public names are ``__all__``; exception classes are left out (the
+    stdlib's have none either), and so are the names in ``skip``. A compiled
+    class gets its signature from a ``Name(...)`` line and a ``--`` line atop
+    its docstring (as CPython's built-in classes do), a compiled function from
+    Cython's ``embedsignature`` in its "clinic" format.
+    """
+    module = importlib.import_module(name)
+    found, missing = {}, []
+    for attr in module.__all__:
+        obj = getattr(module, attr)
+        if attr in skip or not callable(obj):
+            continue
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue
+        try:
+            found[attr] = inspect.signature(obj)
+        except (TypeError, ValueError) as exc:
+            missing.append(f"{name}.{attr}: {exc}")
+    assert not missing, "no signature for:\n" + "\n".join(missing)
+    return found
 
 
 def check_frames(tb, module_name: str, statement: str) -> None:

@@ -65,6 +65,10 @@ def extensions():
                 "boundscheck": False,
                 "wraparound": False,
                 "embedsignature": True,
+                # "clinic": the signature becomes __text_signature__, so that
+                # inspect.signature() and help() show it (the cdef classes carry
+                # theirs by hand, "Name(...)\n--\n\n" atop the docstring)
+                "embedsignature.format": "clinic",
                 "binding": False,
             },
             annotate=bool(os.environ.get("GCORE_ANNOTATE")),

@@ -15,7 +15,10 @@ from gcore.libevent_http cimport *
 
 
 cdef class buffer:
-    """A file-like view of a libevent ``evbuffer``: ``len()``, ``read``, ``readline``, iteration.
+    """buffer(data=b'')
+--
+
+    A file-like view of a libevent ``evbuffer``: ``len()``, ``read``, ``readline``, iteration.
 
     ``buffer(data=b"")`` makes a buffer of its own holding ``data``; the
     input and output buffers of an :class:`http_request` are borrowed from

@@ -247,7 +247,10 @@ cdef int DNS_EAI_SHUTDOWN_CODE = EVUTIL_EAI_CANCEL
 
 
 cdef class Resolver:
-    """An asynchronous DNS resolver: libevent's ``evdns_base``, bound to one :class:`Loop`.
+    """Resolver(loop=None, nameservers=None, resolv_conf='/etc/resolv.conf', hosts='/etc/hosts')
+--
+
+    An asynchronous DNS resolver: libevent's ``evdns_base``, bound to one :class:`Loop`.
 
     ``Resolver(loop=None, nameservers=None, resolv_conf="/etc/resolv.conf",
     hosts="/etc/hosts")`` reads the nameservers, search domains and options

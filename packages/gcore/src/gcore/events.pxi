@@ -79,7 +79,10 @@ cdef void _event_trampoline(evutil_socket_t fd, short evtype, void *arg) noexcep
 
 
 cdef class event:
-    """An event: call ``callback(event, evtype)`` when ``handle`` is ready.
+    """event(evtype, handle, callback, arg=None, *, loop=None, ref=True)
+--
+
+    An event: call ``callback(event, evtype)`` when ``handle`` is ready.
 
     ``evtype`` is a mask of ``EV_READ``/``EV_WRITE`` (``handle`` is then a
     file descriptor or an object with ``fileno()``), or ``EV_SIGNAL``
@@ -237,7 +240,10 @@ cdef class event:
 
 
 cdef class read_event(event):
-    """``read_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+    """read_event(handle, callback, timeout=None, arg=None, persist=False, *, loop=None, ref=True)
+--
+
+    ``read_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
 
     def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
                  Loop loop=None, bint ref=True):
@@ -247,7 +253,10 @@ cdef class read_event(event):
 
 
 cdef class write_event(event):
-    """``write_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+    """write_event(handle, callback, timeout=None, arg=None, persist=False, *, loop=None, ref=True)
+--
+
+    ``write_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
 
     def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
                  Loop loop=None, bint ref=True):
@@ -257,7 +266,10 @@ cdef class write_event(event):
 
 
 cdef class readwrite_event(event):
-    """``readwrite_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
+    """readwrite_event(handle, callback, timeout=None, arg=None, persist=False, *, loop=None, ref=True)
+--
+
+    ``readwrite_event(handle, callback, timeout=None, arg=None, persist=False)``: added at once."""
 
     def __init__(self, handle, callback, timeout=None, arg=None, persist=False, *,
                  Loop loop=None, bint ref=True):
@@ -298,7 +310,10 @@ cdef class _call_event(event):
 
 
 cdef class timer(_call_event):
-    """``timer(seconds, callback, *args, **kwargs)``: call ``callback(*args, **kwargs)`` once, later.
+    """timer(seconds, callback, *args, loop=None, ref=True, **kwargs)
+--
+
+    ``timer(seconds, callback, *args, **kwargs)``: call ``callback(*args, **kwargs)`` once, later.
 
     Scheduled at once. ``timer(0, ...)`` runs in the next loop iteration, after
     the :class:`active_event` callbacks of this one.
@@ -316,7 +331,10 @@ cdef class timer(_call_event):
 
 
 cdef class signal(_call_event):
-    """``signal(signalnum, callback, *args, **kwargs)``: a persistent signal event.
+    """signal(signalnum, callback, *args, loop=None, ref=True, **kwargs)
+--
+
+    ``signal(signalnum, callback, *args, **kwargs)``: a persistent signal event.
 
     Calls ``callback(*args, **kwargs)`` on every delivery of the signal until
     cancelled. Raises ``ValueError`` for a signal number out of range.
@@ -336,7 +354,10 @@ cdef class signal(_call_event):
 
 
 cdef class active_event(_call_event):
-    """``active_event(callback, *args, **kwargs)``: run the callback in this loop iteration.
+    """active_event(callback, *args, loop=None, ref=True, **kwargs)
+--
+
+    ``active_event(callback, *args, **kwargs)``: run the callback in this loop iteration.
 
     It runs before any ``timer(0, ...)`` added at the same time.
     """

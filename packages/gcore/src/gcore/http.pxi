@@ -612,7 +612,10 @@ cdef void _http_input_cb(evbuffer *buf, const evbuffer_cb_info *info, void *arg)
 
 
 cdef class http:
-    """libevent's HTTP server (evhttp) on a :class:`Loop`.
+    """http(handle, loop=None, *, inspect=None, default_response_headers=None, max_headers_size=HTTP_MAX_HEADERS_SIZE, max_body_size=HTTP_MAX_BODY_SIZE, timeout=HTTP_TIMEOUT, allowed_methods=None, default_content_type=None)
+--
+
+    libevent's HTTP server (evhttp) on a :class:`Loop`.
 
     ``http(handle, loop=None, *, inspect=None, default_response_headers=None,
     max_headers_size=HTTP_MAX_HEADERS_SIZE, max_body_size=HTTP_MAX_BODY_SIZE,

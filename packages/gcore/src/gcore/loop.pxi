@@ -69,7 +69,10 @@ cdef void _loop_callbacks_cb(evutil_socket_t fd, short evtype, void *arg) noexce
 
 
 cdef class Loop:
-    """An event loop: one libevent ``event_base``.
+    """Loop(default=False, avoid=(), precise_timer=False)
+--
+
+    An event loop: one libevent ``event_base``.
 
     ``Loop()`` makes a new, independent loop (one per thread that needs its own);
     :func:`get_default_loop` returns the main one, which the module-level
