@@ -1,4 +1,4 @@
-"""gstack's sessions: `nox` runs what CI runs (every tests-* session, integration, lint).
+"""gstack's sessions: `nox` runs what CI runs (every tests-* session, pure, integration, lint, docs).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
@@ -46,7 +46,8 @@ DOCS_TOOLS = [
     "sphinx==8.1.3; python_version < '3.11'", "myst-parser==4.0.1; python_version < '3.11'",
 ]
 DOCS = ROOT / "docs"
-LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
+LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks",
+              "docs"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
 nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["pure", "integration", "lint", "docs"]
