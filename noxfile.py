@@ -1,4 +1,4 @@
-"""gstack's sessions: `nox` runs what CI runs (every tests-* session, pure, integration, lint, docs).
+"""gstack's sessions: `nox` runs what CI runs (tests-*, pure, integration, lint, docs).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
@@ -50,7 +50,8 @@ LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples"
               "docs"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
-nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["pure", "integration", "lint", "docs"]
+nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + [
+    "pure", "integration", "lint", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 # The interpreter's ABI and platform, which key the wheelhouse.
