@@ -290,13 +290,7 @@ def qualify_annotations(app, what, name, obj, options, signature, return_annotat
     return qualify(signature), qualify(return_annotation)
 
 
-def drop_object_base(app, name, obj, options, bases):
-    """No "Bases: object" line (a compiled class lists it; a Python class does not)."""
-    bases[:] = [base for base in bases if base is not object]
-
-
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("autodoc-process-bases", drop_object_base)
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-signature", qualify_annotations)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
