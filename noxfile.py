@@ -1,9 +1,9 @@
-"""gstack's sessions: `nox` runs what CI runs (every tests-* session, integration, lint).
+"""gstack's sessions: `nox` runs what CI runs (tests-*, pure, integration, lint, docs).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
     nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
-    nox -s integration | lint | build
+    nox -s integration | lint | docs | build
     nox -s pure                     the compiled layers' tests on pure-Python builds of them
     nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
     nox --force-python 3.12         the sessions on another interpreter
@@ -40,10 +40,18 @@ LINT_TOOLS = ["ruff==0.17.6", "tomli; python_version < '3.11'"]
 TYPING_TOOLS = ["mypy==2.4.1"]   # mypy --strict over tools/typecheck_public_api.py
 TYPECHECKED = ROOT / "tools" / "typecheck_public_api.py"
 BENCH_TOOLS = ["gunicorn", "packaging"]   # the gunicorn_* cases (its gevent worker needs packaging)
-LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks"]
+# Sphinx and MyST, pinned so that a new release cannot break a build whose warnings are errors.
+DOCS_TOOLS = [
+    "sphinx==9.0.4; python_version >= '3.11'", "myst-parser==5.2.0; python_version >= '3.11'",
+    "sphinx==8.1.3; python_version < '3.11'", "myst-parser==4.0.1; python_version < '3.11'",
+]
+DOCS = ROOT / "docs"
+LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples", "benchmarks",
+              "docs"]
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
-nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + ["pure", "integration", "lint"]
+nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + [
+    "pure", "integration", "lint", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 # The interpreter's ABI and platform, which key the wheelhouse.
@@ -222,6 +230,31 @@ def lint(session):
     session.install(*TYPING_TOOLS)
     with tempfile.TemporaryDirectory(prefix="gstack-mypy-") as cwd, session.chdir(cwd):
         session.run("mypy", "--strict", "--no-incremental", str(TYPECHECKED))
+
+
+@nox.session(python=PYTHON)
+def docs(session):
+    """Build docs/ with Sphinx (warnings are errors), then run every example in it as a doctest.
+
+    The API pages are generated from the docstrings of the packages installed
+    here from the wheelhouse (compiled modules included), not from packages/*/src.
+    The HTML lands in docs/_build/html. nox -s docs -- -b linkcheck ...: other
+    sphinx-build arguments instead of the two builds.
+    """
+    install(session, list(PACKAGES))
+    # The layers' optional parts (gserve's gunicorn workers...), so that every public module
+    # imports and gets its API page; the test extras are the tests' business.
+    optional = [requirement for package in PACKAGES.values()
+                for extra, requirements in repo.optional_dependencies(package).items()
+                if extra != "test" for requirement in requirements]
+    session.install(*DOCS_TOOLS, *optional)
+    out = DOCS / "_build"
+    with tempfile.TemporaryDirectory(prefix="gstack-docs-") as cwd, session.chdir(cwd):
+        common = ["-W", "--keep-going", "-q", "-d", str(out / "doctrees")]
+        builds = [session.posargs] if session.posargs else [["-b", "html"], ["-b", "doctest"]]
+        for args in builds:
+            builder = args[args.index("-b") + 1] if "-b" in args else "html"
+            session.run("sphinx-build", *common, *args, str(DOCS), str(out / builder))
 
 
 @nox.session(python=PYTHON)

@@ -49,6 +49,7 @@ __all__ = [
     "closure",
     "discover",
     "normalize",
+    "optional_dependencies",
     "order",
     "source_files",
     "source_hash",
@@ -94,6 +95,12 @@ class Package:
 def normalize(name: str) -> str:
     """The PEP 503 normal form of a distribution name."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def optional_dependencies(package: Package) -> dict[str, list[str]]:
+    """``package``'s ``[project.optional-dependencies]``: extra name -> requirement strings."""
+    project = _read(package.path / "pyproject.toml").get("project", {})
+    return {extra: list(reqs) for extra, reqs in project.get("optional-dependencies", {}).items()}
 
 
 def requirement_name(requirement: str) -> str:
