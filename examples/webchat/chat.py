@@ -4,8 +4,9 @@ How it works
 ------------
 
 The :class:`Room` keeps the last ``history`` messages (a bounded deque), each
-with a number that grows by one. A browser asks ``GET /poll?after=N``: if
-messages after ``N`` are kept, they are the answer at once; otherwise the
+with a number that grows by one. A browser asks ``GET /poll?after=N`` (``-1``
+when the page loads: the whole history at once): if messages after ``N``
+are kept, they are the answer at once; otherwise the
 request's greenlet waits on the room's current :class:`gstack.event.Event`
 for up to ``poll_timeout`` seconds (an empty answer then, and the browser
 asks again). ``POST /send`` adds a message, sets that event (which wakes
@@ -58,12 +59,12 @@ class Room:
     def poll(self, after):
         """The messages after ``after``, waiting up to ``poll_timeout`` s for one to arrive.
 
-        Returns ``(messages, reset)``: ``reset`` when ``after`` is from before
-        a restart (past the latest number), and ``messages`` is then the
-        whole history.
+        Returns ``(messages, reset)``. A negative ``after`` (a page that just
+        loaded) gets the whole history at once; so does an ``after`` past the
+        latest number (from before a restart), with ``reset`` true.
         """
-        if after > self.last:
-            return list(self.messages), True
+        if after < 0 or after > self.last:
+            return list(self.messages), after >= 0
         if after == self.last:
             self._new.wait(self.poll_timeout)
         return self.after(after), False
