@@ -234,13 +234,17 @@ class Browser:
             time.sleep(0.1)
         self.port, path = active.read_text().split()
         self.browser = DevTools(f"ws://127.0.0.1:{self.port}{path}")
+        self.pages = []
 
     def open(self, url):
         """A new page (tab) on ``url``, and a DevTools connection to it."""
         target = self.browser.call("Target.createTarget", url=url)["targetId"]
-        return DevTools(f"ws://127.0.0.1:{self.port}/devtools/page/{target}")
+        self.pages.append(DevTools(f"ws://127.0.0.1:{self.port}/devtools/page/{target}"))
+        return self.pages[-1]
 
     def close(self):
+        for page in self.pages:
+            page.close()
         try:
             self.browser.call("Browser.close")
             self.browser.close()
@@ -290,8 +294,8 @@ def test_webchat_in_two_browser_pages(example, browser):
     url = f"http://127.0.0.1:{chat.port}/"
     pages = [browser.open(url), browser.open(url)]
     for page in pages:   # loaded, and its first poll answered: it now waits in the server
-        status = page.wait_for('document.getElementById("status")?.textContent', TIMEOUT)
-        assert status == "connected", status
+        assert page.wait_for('document.getElementById("status")?.textContent === "connected"',
+                             TIMEOUT), page.evaluate('document.body?.innerText')
 
     sent = type_and_send(pages[0], "ann", "hello from page one")
     shown = pages[1].wait_for(f"{SHOWN}.includes('ann: hello from page one')", 1.0)
@@ -304,7 +308,6 @@ def test_webchat_in_two_browser_pages(example, browser):
     for page in pages:
         assert page.evaluate(SHOWN) == ["ann: hello from page one", "bob: and back from page two"]
         assert page.evaluate('document.getElementById("text").value') == ""
-        page.close()
     assert [m["text"] for m in poll(chat.port, 0)["messages"]] == [
         "hello from page one", "and back from page two"]
     chat.stop()
