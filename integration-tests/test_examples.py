@@ -264,7 +264,6 @@ def browser():
             pytest.fail("chromium is missing in CI: .ci/run installs it (apt-get install chromium)")
         # Outside CI a machine may lack a browser: the skip says what to install.
         pytest.skip("no chromium on this machine (Debian/Ubuntu: apt-get install chromium)")
-    pytest.importorskip("websocket", reason="websocket-client is in requirements.txt")
     with tempfile.TemporaryDirectory(prefix="gstack-chromium-") as profile:
         started = Browser(path, profile)
         try:
