@@ -225,16 +225,22 @@ class Browser:
             args.insert(1, "--no-sandbox")   # chromium's sandbox refuses to run as root
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
-        # chromium writes its port, and the browser's websocket path, once it listens.
-        active = Path(profile, "DevToolsActivePort")
-        deadline = time.monotonic() + 60
-        while not (active.exists() and len(active.read_text().split()) == 2):
-            assert self.proc.poll() is None, f"chromium exited: {self.proc.stderr.read()}"
-            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-            time.sleep(0.1)
-        self.port, path = active.read_text().split()
-        self.browser = DevTools(f"ws://127.0.0.1:{self.port}{path}")
         self.pages = []
+        try:
+            # chromium writes its port, and the browser's websocket path, once it listens.
+            active = Path(profile, "DevToolsActivePort")
+            deadline = time.monotonic() + 60
+            while not (active.exists() and len(active.read_text().split()) == 2):
+                assert self.proc.poll() is None, f"chromium exited: {self.proc.stderr.read()}"
+                assert time.monotonic() < deadline, "chromium did not open its DevTools port"
+                time.sleep(0.1)
+            self.port, path = active.read_text().split()
+            self.browser = DevTools(f"ws://127.0.0.1:{self.port}{path}")
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+            self.proc.stderr.close()
+            raise
 
     def open(self, url):
         """A new page (tab) on ``url``, and a DevTools connection to it."""
@@ -555,3 +561,18 @@ def test_threadpool():
     # In the hub's own thread: the ticker could not run at all.
     assert re.fullmatch(r"1 blocking call of 0.5 s in the hub's thread: done in [\d.]+ s; "
                         r"the hub ticked 0 times meanwhile", inline), inline
+
+
+# -- demo.py: the tour --------------------------------------------------------------------
+
+
+def test_demo_tour():
+    run = subprocess.run([sys.executable, str(test_server_examples.EXAMPLES / "demo.py")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("three 1 s sleeps in parallel took 1.")   # not 3 s
+    assert lines[1] == "gethostbyname: ['127.0.0.1', '127.0.0.1']"
+    assert lines[2].startswith("timed out after")
+    assert lines[3] == "consumed: [0, 1, 2, 3, 4]"
+    assert lines[4] == "echo: 100 clients answered, all right: True"
