@@ -212,10 +212,14 @@ def integration(session):
 
 @nox.session(python=PYTHON)
 def demo(session):
-    """Install everything and run examples/demo.py (greenlets, a timeout, a queue, TCP echo)."""
+    """Install everything and serve examples/webchat: http://127.0.0.1:8000, a backdoor on :5001.
+
+    The README's first command (./demo) runs this session. Arguments after --
+    go to examples/webchat (--port, --backdoor-port, --server...); Ctrl-C stops it.
+    """
     install(session, list(PACKAGES))
     with tempfile.TemporaryDirectory(prefix="gstack-demo-") as cwd, session.chdir(cwd):
-        session.run("python", str(ROOT / "examples" / "demo.py"))
+        session.run("python", str(ROOT / "examples" / "webchat"), *session.posargs)
 
 
 @nox.session(python=PYTHON)

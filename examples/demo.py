@@ -1,8 +1,8 @@
 """gstack in one page: greenlets, timeouts, a queue and a TCP echo server on loopback.
 
 Run it with ``python examples/demo.py`` once the packages are installed
-(``nox -s demo`` does both). Everything happens on 127.0.0.1; nothing here
-needs the network.
+(in the virtualenv ``./demo`` makes: ``.nox/demo/bin/python examples/demo.py``).
+Everything happens on 127.0.0.1; nothing here needs the network.
 """
 
 import time

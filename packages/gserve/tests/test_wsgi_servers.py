@@ -736,6 +736,31 @@ def test_stop_lets_a_busy_request_finish_then_closes(serve):
     assert raw.endswith(b"finished") and b"Connection: close\r\n" in raw
 
 
+def test_stop_kills_a_waiting_request_without_calling_it_an_error(serve):
+    """A handler still waiting when stop()'s time is up (a long poll) is killed, quietly."""
+    import ghub
+
+    entered = threading.Event()
+
+    def long_poll(environ, start_response):
+        entered.set()
+        ghub.sleep(60)
+        start_response("200 OK", [])
+        return [b"never"]
+
+    errors = Lines()
+    server = serve(long_poll, error_log=errors)
+    sock = connect(server)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert entered.wait(TIMEOUT)
+    server.stop()   # waits 2 s for the handler, then kills it
+    raw = read_all(sock)
+    sock.close()
+    # Closed (pywsgi), or 503 then closed (wsgi): the server went away, the app did not fail.
+    assert raw == b"" or (status_of(raw) == 503 and b"Connection: close\r\n" in raw), raw
+    assert errors.text == ""   # no "application error", no traceback
+
+
 # -- TLS, upgrades, descriptors ---------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ghub import checks
+from ghub import GreenletExit, checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, RequestParser
 from gserve._wsgi import ClientDisconnected
@@ -399,6 +399,18 @@ class WSGIServer(HTTPServer):
         except ClientDisconnected:
             if not request.done:
                 request.detach()
+        except GreenletExit:
+            # Killed (stop() ran out of time, a pool was killed): the server goes
+            # away, the application did not fail (as in pywsgi): no error logged.
+            if not request.done:
+                if response.started:
+                    request.detach()
+                else:
+                    request.clear_output_headers()
+                    request.add_output_header("Connection", "close")
+                    request.send_reply(503, "Service Unavailable", b"")
+            response.code = 503
+            raise
         except BaseException as exc:
             if not request.done:
                 self.log_error(response, None, sys.exc_info())
