@@ -1020,4 +1020,3 @@ def test_a_threads_hub_is_stopped_when_the_thread_ends_without_gc():
     hub = hub_ref()
     assert hub is None or hub.dead
     assert loop.error_handler is None   # the hub <-> loop cycle is broken
-    del hub, refs

@@ -22,14 +22,14 @@ the exception from a loop callback.
 Killing a greenlet that has not run yet cancels its start: it never runs.
 
 Each greenlet runs in a copy of its spawner's ``contextvars`` context, as an
-asyncio task does.
+asyncio task does. What a greenlet does not need after it finished (its
+function and arguments) is dropped once its links were notified.
 
 ``name`` (settable; ``"Greenlet-N"`` by default) and ``minimal_ident`` (the
 ``N``: a small number unique among the hub's live greenlets, given on first
 use and reused after the greenlet is collected) are today's gevent's; the
 failure line keeps the 0.13 form, ``str(greenlet)`` (the ``repr``, which
-shows the name once it was set or its number given). What a greenlet does not need after it finished (its
-function and arguments) is dropped once its links were notified.
+shows the name once it was set or its number given).
 
 Compiled builds: Cython compiles this file, with ``greenlet.pxd`` beside it
 declaring its C types (docs/performance.md); the pure-Python build runs it
