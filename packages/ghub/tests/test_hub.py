@@ -1020,3 +1020,17 @@ def test_a_threads_hub_is_stopped_when_the_thread_ends_without_gc():
     hub = hub_ref()
     assert hub is None or hub.dead
     assert loop.error_handler is None   # the hub <-> loop cycle is broken
+
+
+def test_print_exception_replaced_on_the_instance(hub, monkeypatch, capsys):
+    printed = []
+    monkeypatch.setattr(hub, "print_exception",
+                        lambda context, t, v, tb: printed.append((context, t)))
+
+    def fail():
+        raise Boom
+
+    g = spawn(fail)
+    g.join()
+    assert printed == [(g, Boom)]
+    assert capsys.readouterr().err == ""
