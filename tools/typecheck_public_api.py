@@ -34,7 +34,7 @@ from ghub import Greenlet, Timeout
 from gstack import queue, socket
 from gsync.event import AsyncResult, Event
 from gsync.pool import Group, Pool
-from gsync.queue import JoinableQueue, Queue
+from gsync.queue import Channel, JoinableQueue, Queue, SimpleQueue
 
 
 def double(n: int) -> int:
@@ -57,6 +57,27 @@ def hub_layer() -> None:
     assert_type(ghub.getcurrent(), Any)
     hub = ghub.get_hub()
     assert_type(hub.loop, gcore.Loop)
+    g.name = "worker"
+    assert_type(g.name, str)
+    assert_type(g.minimal_ident, int)
+    info = g.exc_info
+    if info is not None:
+        assert_type(info[1], BaseException)
+    hub.SYSTEM_ERROR = object
+    hub.NOT_ERROR = (ghub.GreenletExit, SystemExit)
+    assert_type(hub.join(timeout=1.0), bool)
+    hub.print_exception(None, KeyError, KeyError(), None)
+    timer = hub.loop.timer(0.5, repeat=1.0)
+    assert_type(timer, gcore.timer_watcher)
+    timer.start(print, "tick")
+    timer.stop()
+    io = hub.loop.io(0, gcore.GEVENT_READ)
+    assert_type(io, gcore.io_watcher)
+    io.start(print, pass_events=True)
+    io.close()
+    hub.loop.run_callback(print, "now")
+    hub.loop.update_now()
+    assert_type(hub.loop.now(), float)
 
 
 class Settings(ghub.local.local):
@@ -90,6 +111,19 @@ def sync_layer() -> None:
     result = AsyncResult()
     result.set(3)
     assert_type(result.get(), Any)
+    assert_type(result.result(timeout=1), Any)
+    assert_type(result.done(), bool)
+    assert_type(result.cancel(), bool)
+    assert_type(result.cancelled(), bool)
+    assert_type(len(result.exc_info), int)
+    event.rawlink(print)
+    event.unlink(print)
+    assert_type(q.peek(timeout=1), Any)
+    assert_type(q.peek_nowait(), Any)
+    channel = Channel()
+    assert_type(channel.balance, int)
+    simple = SimpleQueue()
+    simple.put(1)
     lock = gsync.Semaphore(2)
     with lock:
         pass
@@ -167,6 +201,10 @@ def meta_package() -> None:
     sock.close()
     q = queue.Queue()
     assert_type(q, Queue)
+    assert_type(queue.Channel(), Channel)
+    assert_type(queue.SimpleQueue(), SimpleQueue)
+    assert_type(gstack.event.AsyncResult().done(), bool)
+    assert_type(gstack.Greenlet(double, 1).name, str)
     with gstack.Timeout(1):
         gstack.sleep(0)
     assert_type(gstack.core.get_version(), str)

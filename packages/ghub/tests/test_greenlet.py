@@ -899,3 +899,88 @@ def test_the_started_property():
     assert not switched.started
     sleep(0)
     assert switched.started and switched.dead
+
+
+# -- name, minimal_ident, exc_info (today's gevent's names) ----------------------------
+
+
+def test_name_defaults_to_greenlet_and_its_minimal_ident():
+    g = Greenlet(sleep, 0)
+    assert re.fullmatch(r"<Greenlet at 0x[0-9a-f]+: .*>", repr(g))   # 0.13's, until asked
+    assert g.name == f"Greenlet-{g.minimal_ident}"
+    assert repr(g).startswith(f'<Greenlet "{g.name}" at 0x')
+
+
+def test_name_is_settable_and_shown_in_the_failure_line(capsys):
+    def fail():
+        raise Boom
+
+    g = Greenlet(fail)
+    g.name = "worker"
+    assert g.name == "worker"
+    g.start()
+    g.join()
+    err = capsys.readouterr().err
+    # The 0.13 failure line: str() of the greenlet, which shows the name once set.
+    assert re.search(r'<Greenlet "worker" at 0x[0-9a-f]+: .*fail\(\)> failed with Boom\n\n$',
+                     err), err
+    with pytest.raises(TypeError, match="name must be a str, not int"):
+        g.name = 5
+
+
+def test_minimal_ident_is_small_unique_among_live_greenlets_and_reused():
+    hub = get_hub()
+    assert len(hub.ident_registry) == 0   # (a fresh hub per test)
+    gs = [Greenlet(sleep, 0) for _ in range(5)]
+    assert [g.minimal_ident for g in gs] == [1, 2, 3, 4, 5]
+    assert gs[2].minimal_ident == 3   # stable
+    del gs[2]
+    gc.collect()
+    newcomer = Greenlet(sleep, 0)
+    assert newcomer.minimal_ident == 3   # the smallest free number
+    assert Greenlet(sleep, 0).minimal_ident == 6
+    assert len(hub.ident_registry) == 5   # (that last one is gone already)
+
+
+def test_exc_info_of_a_failed_greenlet():
+    def fail():
+        raise Boom("x")
+
+    g = spawn(fail)
+    assert g.exc_info is None   # not run yet
+    g.join()
+    typ, value, tb = g.exc_info
+    assert typ is Boom and value is g.exception
+    assert _frame_names(tb)[-1] == "fail"
+    with pytest.raises(Boom):
+        g.get()
+    # get() re-raised it (the exception's traceback grew); exc_info keeps the failure's.
+    assert "get" in _frame_names(value.__traceback__)
+    assert "get" not in _frame_names(g.exc_info[2])
+    assert _frame_names(g.exc_info[2])[-1] == "fail"
+
+
+def _frame_names(tb):
+    names = []
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name.rpartition(".")[2])   # (compiled: qualified)
+        tb = tb.tb_next
+    return names
+
+
+def test_exc_info_is_none_on_success_and_on_greenletexit():
+    ok = spawn(lambda: 1)
+    killed = spawn(sleep, 5)
+    sleep(0)
+    killed.kill()
+    ok.join()
+    assert ok.exc_info is None and killed.exc_info is None
+    assert killed.successful()
+
+
+def test_exc_info_of_a_greenlet_killed_with_an_error_before_it_ran(capsys):
+    g = Greenlet(sleep, 0)
+    g.kill(Boom("early"))
+    typ, value, _ = g.exc_info
+    assert typ is Boom and str(value) == "early"
+    assert capsys.readouterr().err == ""   # never started: not reported

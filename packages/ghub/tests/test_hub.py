@@ -53,7 +53,7 @@ def test_main_thread_hub_runs_the_default_loop():
     try:
         h = Hub()
         assert h.loop is default
-        assert default.error_handler == h.handle_error
+        assert default.error_handler == h._handle_loop_error
     finally:
         default.error_handler = saved
 
@@ -71,7 +71,7 @@ def test_a_dead_hub_is_replaced_on_the_same_loop(hub):
     assert hub.dead
     new = get_hub()
     assert new is not hub and new.loop is hub.loop
-    assert hub.loop.error_handler == new.handle_error
+    assert hub.loop.error_handler == new._handle_loop_error
     sleep(0.001)
     assert new and not new.dead
 
@@ -825,3 +825,212 @@ def test_threadpool_without_a_class_says_what_to_do(monkeypatch):
     monkeypatch.setattr(type(hub), "threadpool_class", None)
     with pytest.raises(RuntimeError, match="import gsync"):
         hub.threadpool  # noqa: B018  (the property raises)
+
+
+# -- the hub's customization points: SYSTEM_ERROR, NOT_ERROR, handle_error, join -------
+
+
+def test_system_error_and_not_error_defaults():
+    assert Hub.SYSTEM_ERROR == (KeyboardInterrupt, SystemExit, SystemError)
+    assert Hub.NOT_ERROR == (GreenletExit, SystemExit)
+
+
+def test_system_error_in_a_greenlet_is_printed_and_raised_in_the_main_greenlet(capsys):
+    def fail():
+        raise SystemError("internal")
+
+    spawn(fail)
+    with pytest.raises(SystemError, match="internal"):
+        sleep(5)
+    assert "failed with SystemError" in capsys.readouterr().err
+
+
+def test_system_error_set_to_object_on_the_instance_propagates_every_error(hub, capsys):
+    hub.SYSTEM_ERROR = object   # what test harnesses do
+
+    def fail():
+        raise Boom("to main")
+
+    spawn(fail)
+    with pytest.raises(Boom, match="to main"):
+        sleep(5)
+    # Still printed (Boom is not in NOT_ERROR), and the hub goes on.
+    assert "failed with Boom" in capsys.readouterr().err
+    sleep(0)
+    assert Hub.SYSTEM_ERROR == (KeyboardInterrupt, SystemExit, SystemError)
+
+
+def test_system_error_set_on_a_subclass_and_not_error_silences(capsys):
+    class QuietHub(Hub):
+        SYSTEM_ERROR = (Boom,)
+        NOT_ERROR = (Boom,)
+
+    h = QuietHub(gcore.Loop())
+    errors = []
+
+    def run():
+        try:
+            h.handle_error("ctx", Boom, Boom("x"), None)
+        except Boom as exc:   # (called from the main greenlet: raised at once)
+            errors.append(exc)
+
+    run()
+    assert len(errors) == 1
+    assert capsys.readouterr().err == ""
+    h.throw(GreenletExit)
+
+
+def test_handle_error_replaced_on_the_instance_gets_loop_callback_errors(hub):
+    seen = []
+    hub.handle_error = lambda context, t, v, tb: seen.append((context, t))
+
+    def bad():
+        raise Boom
+
+    cb = hub.loop.run_callback(bad)
+    sleep(0)
+    assert seen == [(cb, Boom)]
+
+
+def test_print_exception_overridden_by_a_subclass(capsys):
+    printed = []
+
+    class MyHub(Hub):
+        def print_exception(self, context, type, value, tb):
+            printed.append((str(context), type))
+
+    h = MyHub(gcore.Loop())
+    h.handle_error("somewhere", Boom, Boom(), None)
+    assert printed == [("somewhere", Boom)]
+    assert capsys.readouterr().err == ""
+    h.throw(GreenletExit)
+
+
+def test_hub_join_waits_for_everything_and_returns_true(hub):
+    done = []
+    spawn(lambda: (sleep(0.01), done.append(1)))
+    gcore.timer(0.02, done.append, 2, loop=hub.loop)
+    assert hub.join() is True
+    assert done == [1, 2]
+    assert hub.join() is True   # nothing left: at once
+
+
+def test_hub_join_timeout_returns_false_and_leaves_the_rest(hub):
+    g = spawn(sleep, 0.2)
+    assert hub.join(timeout=0.01) is False
+    assert not g.dead
+    assert hub.join(timeout=5) is True
+    assert g.dead
+
+
+def test_hub_join_checks_where_it_is_called_from_and_its_timeout(hub):
+    with pytest.raises(ValueError):
+        hub.join(-1)
+    g = spawn(hub.join)
+    g.join()
+    assert isinstance(g.exception, RuntimeError)
+    assert "main greenlet" in str(g.exception)
+
+
+def test_hub_join_of_a_dead_hub_is_true():
+    h = Hub(gcore.Loop())
+    h.throw(GreenletExit)
+    assert h.dead and h.join() is True
+
+
+def test_hub_loop_has_what_libraries_call(hub):
+    loop = hub.loop
+    calls = []
+    loop.run_callback(calls.append, "callback")
+    t = loop.timer(0.001)
+    t.start(calls.append, "timer")
+    a, b = __import__("socket").socketpair()
+    try:
+        io = loop.io(a.fileno(), 1)
+        io.start(lambda: (calls.append(a.recv(5)), io.stop()))
+        b.send(b"io")
+        before = loop.now()
+        loop.update_now()
+        assert loop.now() >= before
+        sleep(0.05)
+    finally:
+        io.stop()
+        a.close()
+        b.close()
+    assert calls[0] == "callback" and sorted(calls[1:], key=str) == [b"io", "timer"]
+
+
+# -- a thread's hub ends with its thread ----------------------------------------------
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+                    reason="counts descriptors through /proc/self/fd (Linux)")
+def test_threads_running_hubs_do_not_leak_their_loops():
+    import gc
+
+    def work(results):
+        h = get_hub()
+        g = spawn(sleep, 0.001)
+        sleep(0)
+        g.join()
+        results.append(g.successful() and h.loop.ref_count == 0)
+
+    def run_threads(n):
+        results = []
+        for _ in range(n):
+            t = threading.Thread(target=work, args=(results,))
+            t.start()
+            t.join(10)
+            assert not t.is_alive()
+        assert results == [True] * n
+
+    run_threads(2)   # warm up (imports, the first thread's leftovers)
+    gc.collect()
+    start = _open_fds()
+    loops_before = sum(1 for o in gc.get_objects() if type(o) is gcore.Loop)
+    run_threads(20)
+    gc.collect()
+    # Each leaked loop held 4 descriptors (epoll, its wake-up pair...): none may be left.
+    assert _open_fds() - start <= 1
+    assert sum(1 for o in gc.get_objects() if type(o) is gcore.Loop) - loops_before <= 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+                    reason="counts descriptors through /proc/self/fd (Linux)")
+def test_a_threads_hub_is_stopped_when_the_thread_ends_without_gc():
+    import weakref
+
+    refs = []
+
+    def work():
+        h = get_hub()
+        sleep(0.001)
+        refs.append(weakref.ref(h))
+        refs.append(h.loop)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(10)
+    hub_ref, loop = refs
+    # Stopped in its thread as it ended: dead, its run() returned.
+    hub = hub_ref()
+    assert hub is None or hub.dead
+    assert loop.error_handler is None   # the hub <-> loop cycle is broken
+
+
+def test_print_exception_replaced_on_the_instance(hub, monkeypatch, capsys):
+    printed = []
+    monkeypatch.setattr(hub, "print_exception",
+                        lambda context, t, v, tb: printed.append((context, t)))
+
+    def fail():
+        raise Boom
+
+    g = spawn(fail)
+    g.join()
+    assert printed == [(g, Boom)]
+    assert capsys.readouterr().err == ""

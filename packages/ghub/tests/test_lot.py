@@ -117,3 +117,27 @@ def test_an_error_in_a_link_goes_to_handle_error(monkeypatch):
     assert lot.unpark("src") is bad
     [(context, exc_type)] = reported
     assert exc_type is KeyError and str(context) == f"link {bad!r} of 'src'"
+
+
+def test_first_shows_the_first_link_and_leaves_it():
+    lot = Lot()
+    with pytest.raises(IndexError):
+        lot.first()
+    lot.add(print)
+    lot.add(repr)
+    assert lot.first() is print and len(lot) == 2
+
+
+def test_call_link_reports_an_error_with_the_link_and_its_argument(capsys):
+    from ghub.lot import call_link
+
+    calls = []
+    call_link(calls.append, "x")
+    assert calls == ["x"]
+
+    def bad(arg):
+        raise KeyError(arg)
+
+    call_link(bad, "src")
+    err = capsys.readouterr().err
+    assert f"link {bad!r} of 'src' failed with KeyError" in err

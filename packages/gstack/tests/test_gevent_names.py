@@ -23,6 +23,21 @@ EXPECTED = {
     "gstack.selectors": ["DefaultSelector"],
     "gstack.thread": ["start_new_thread", "allocate_lock", "get_ident", "LockType"],
     "gstack.util": ["wrap_errors", "lazy_property"],
+    "gstack.queue": ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Channel",
+                     "SimpleQueue", "Full", "Empty"],
+    "gstack.event": ["Event", "AsyncResult"],
+    "gstack.hub": ["Hub", "get_hub", "Waiter", "LoopExit"],
+    "gstack.greenlet": ["Greenlet", "joinall", "killall"],
+}
+
+# The attributes the issue lists on those classes, at their gevent paths.
+ATTRIBUTES = {
+    ("gstack.greenlet", "Greenlet"): ["name", "exc_info", "minimal_ident"],
+    ("gstack.event", "AsyncResult"): ["result", "done", "exc_info", "cancel", "cancelled"],
+    ("gstack.event", "Event"): ["rawlink", "unlink"],
+    ("gstack.queue", "Queue"): ["peek", "peek_nowait"],
+    ("gstack.hub", "Hub"): ["SYSTEM_ERROR", "NOT_ERROR", "handle_error", "print_exception",
+                            "join"],
 }
 
 
@@ -33,6 +48,38 @@ def test_module_all_has_the_listed_names(module_name):
     assert missing == [], f"{module_name}.__all__ lacks {missing}"
     absent = [name for name in module.__all__ if not hasattr(module, name)]
     assert absent == [], f"{module_name} lacks {absent}, named in its __all__"
+
+
+@pytest.mark.parametrize("where", sorted(ATTRIBUTES))
+def test_classes_have_the_listed_attributes(where):
+    module_name, class_name = where
+    cls = getattr(importlib.import_module(module_name), class_name)
+    missing = [name for name in ATTRIBUTES[where] if not hasattr(cls, name)]
+    assert missing == [], f"{module_name}.{class_name} lacks {missing}"
+
+
+def test_the_hubs_loop_has_what_libraries_call():
+    loop = gstack.get_hub().loop
+    for name in ("run_callback", "timer", "io", "now", "update_now"):
+        assert callable(getattr(loop, name)), name
+    fired = []
+    t = loop.timer(0)
+    t.start(fired.append, True)
+    gstack.sleep(0.01)
+    assert fired == [True]
+
+
+def test_the_new_queue_classes_through_gstack():
+    from gstack import queue
+
+    ch = queue.Channel()
+    getter = gstack.spawn(ch.get)
+    gstack.sleep(0)
+    ch.put("x")
+    assert getter.get(timeout=5) == "x"
+    sq = queue.SimpleQueue()
+    sq.put(1)
+    assert sq.peek() == 1 and sq.get() == 1
 
 
 def test_the_names_are_the_layers_objects():

@@ -314,3 +314,151 @@ def test_threading_names_are_implemented_here():
     for name in gsync.event.THREADING_NAMES:
         assert hasattr(threading, name)
         assert name in gsync.event.__all__
+
+
+# -- Event.rawlink: registered until unlink(), called on every set() (0.13) ------------
+
+
+def test_event_rawlink_is_called_on_every_set_until_unlinked():
+    event = Event()
+    calls = []
+    event.rawlink(calls.append)
+    for _ in range(3):
+        event.set()
+        ghub.sleep(0)
+        event.clear()
+    assert calls == [event, event, event]
+    event.unlink(calls.append)
+    event.set()
+    ghub.sleep(0)
+    assert calls == [event, event, event]
+    assert event._rawlinks == []
+
+
+def test_event_rawlink_runs_in_the_hub_once_per_set_call():
+    event = Event()
+    hub = ghub.get_hub()
+    seen = []
+    event.rawlink(lambda e: seen.append(ghub.getcurrent() is hub))
+    event.set()
+    event.set()   # (0.13: every set() notifies, also when already set)
+    ghub.sleep(0)
+    assert seen == [True, True]
+
+
+def test_event_rawlink_while_set_is_called_soon_and_alone():
+    event = Event()
+    calls = []
+    event.rawlink(lambda e: calls.append("first"))
+    event.set()
+    ghub.sleep(0)
+    event.rawlink(lambda e: calls.append("second"))
+    assert calls == ["first"]
+    ghub.sleep(0)
+    assert calls == ["first", "second"]   # the new link only, not every link again
+
+
+def test_event_waiters_stay_one_shot_beside_rawlinks():
+    event = Event()
+    woken = []
+
+    def waiter():
+        woken.append(event.wait())
+
+    g = ghub.spawn(waiter)
+    ghub.sleep(0)
+    assert len(event._links) == 1 and event._rawlinks == []
+    event.set()
+    g.join()
+    event.clear()
+    event.set()
+    ghub.sleep(0)
+    assert woken == [True] and not event._links
+
+
+def test_event_unlinked_before_its_turn_is_skipped():
+    event = Event()
+    calls = []
+    a = lambda e: calls.append("a")  # noqa: E731
+    b = lambda e: (calls.append("b"), event.unlink(a))  # noqa: E731
+    event.rawlink(b)
+    event.rawlink(a)
+    event.set()
+    ghub.sleep(0)
+    assert calls == ["b"]
+
+
+def test_iwait_yields_an_event_once_although_its_link_is_called_again():
+    from gsync.wait import iwait
+
+    event = Event()
+    other = AsyncResult()
+
+    def later():
+        event.set()
+        event.clear()
+        event.set()
+        ghub.sleep(0.01)
+        other.set(1)
+
+    ghub.spawn(later)
+    assert list(iwait([event, other], timeout=5)) == [event, other]
+    assert event._rawlinks == [] and not other._links
+
+
+# -- AsyncResult: concurrent.futures.Future's protocol, as gevent has it ---------------
+
+
+def test_async_result_futures_protocol():
+    result = AsyncResult()
+    assert not result.done() and not result.cancelled()
+    assert result.cancel() is False and not result.cancelled()
+    with pytest.raises(Timeout):
+        result.result(timeout=0.01)
+    ghub.spawn_later(0.01, result.set_result, 42)
+    assert result.result() == 42
+    assert result.done() and not result.cancelled()
+    assert result.exc_info == ()
+
+
+def test_async_result_exc_info_and_result_raising():
+    result = AsyncResult()
+    try:
+        raise KeyError("k")
+    except KeyError as exc:
+        error = exc
+    result.set_exception(error)
+    typ, value, tb = result.exc_info
+    assert typ is KeyError and value is error and tb is error.__traceback__
+    with pytest.raises(KeyError):
+        result.result()
+    assert result.exc_info[2] is tb   # the failure's, not grown by the re-raise
+    assert result.done()
+
+
+def test_async_result_set_exception_with_exc_info_and_bad_exc_info():
+    result = AsyncResult()
+    try:
+        raise ValueError("v")
+    except ValueError:
+        import sys
+
+        info = sys.exc_info()
+    result.set_exception(ValueError("other"), info)
+    assert result.exc_info[2] is info[2]
+    with pytest.raises(TypeError, match="exc_info must be a"):
+        AsyncResult().set_exception(ValueError(), ("only", "two"))
+
+
+def test_async_result_as_a_link_keeps_the_greenlets_exc_info():
+    def fail():
+        raise KeyError("from the greenlet")
+
+    result = AsyncResult()
+    g = ghub.Greenlet(fail)
+    g.link(result)
+    g.start()
+    with pytest.raises(KeyError):
+        result.get(timeout=5)
+    assert result.exc_info[2] is g.exc_info[2]
+    ghub.sleep(0)

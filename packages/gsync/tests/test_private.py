@@ -22,15 +22,21 @@ def test_links_called_in_the_hub_in_link_order():
 
 
 def test_link_is_called_once():
-    event = Event()
+    # One-shot links: AsyncResult and Semaphore (an Event's stay: test_event.py).
+    result = AsyncResult()
     calls = []
-    event.rawlink(calls.append)
-    event.set()
+    result.rawlink(calls.append)
+    result.set(1)
     ghub.sleep(0)
-    event.clear()
-    event.set()
+    assert calls == [result] and not result._links
+    sem = Semaphore(0)
+    sem.rawlink(calls.append)
+    sem.release()
     ghub.sleep(0)
-    assert calls == [event]
+    sem.acquire()
+    sem.release()
+    ghub.sleep(0)
+    assert calls == [result, sem] and not sem._links
 
 
 def test_rawlink_on_a_ready_object_is_called_soon():
@@ -62,7 +68,7 @@ def test_unlink_unknown_callback_is_a_no_op():
     event.rawlink(print)
     event.unlink(print)
     event.unlink(print)
-    assert not event._links
+    assert not event._links and not event._rawlinks
 
 
 def test_a_link_may_unlink_a_later_one():
@@ -140,7 +146,7 @@ def test_owed_links_survive_set_then_clear_but_new_ones_do_not():
     event.rawlink(lambda s: calls.append("new"))
     ghub.sleep(0)
     assert calls == ["old"]
-    assert len(event._links) == 1
+    assert len(event._rawlinks) == 2   # an Event's links stay registered
 
 
 def test_unlinking_an_owed_link_keeps_the_count_right():

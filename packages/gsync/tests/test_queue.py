@@ -780,3 +780,118 @@ def _interrupt_if_waiting(greenlet):
     # Runs in the hub: the greenlet, if it started and is alive, is blocked somewhere.
     if greenlet and not greenlet.dead:
         greenlet.throw(Interrupt())
+
+
+# -- peek -------------------------------------------------------------------------------
+
+
+def test_peek_returns_the_next_item_and_leaves_it():
+    q = Queue()
+    q.put(1)
+    q.put(2)
+    assert q.peek() == 1 and q.peek_nowait() == 1
+    assert q.qsize() == 2 and q.get() == 1
+    lifo = LifoQueue()
+    lifo.put(1)
+    lifo.put(2)
+    assert lifo.peek() == 2 == lifo.get()
+    prio = PriorityQueue()
+    for item in (3, 1, 2):
+        prio.put(item)
+    assert prio.peek() == 1 == prio.get()
+
+
+def test_peek_on_an_empty_queue():
+    q = Queue()
+    with pytest.raises(Empty):
+        q.peek_nowait()
+    with pytest.raises(Empty):
+        q.peek(block=False)
+    with pytest.raises(Empty):
+        q.peek(timeout=0.01)
+    with pytest.raises(ValueError):
+        q.peek(timeout=-1)
+
+
+def test_peek_blocks_until_an_item_then_getters_in_line_still_get_it():
+    q = Queue()
+    seen = []
+    peeker = ghub.spawn(lambda: seen.append(("peek", q.peek())))
+    getter = ghub.spawn(lambda: seen.append(("get", q.get())))
+    settle()
+    assert seen == []
+    q.put("x")
+    ghub.joinall([peeker, getter], timeout=5)
+    assert seen == [("peek", "x"), ("get", "x")]
+    assert q.empty()
+
+
+def test_peek_on_a_channel_shows_the_first_putters_item():
+    q = Queue(0)
+    with pytest.raises(Empty):
+        q.peek_nowait()
+    putter = ghub.spawn(q.put, "offered")
+    settle()
+    assert q.peek() == "offered"
+    assert not putter.dead   # still waiting for a get()
+    assert q.get() == "offered"
+    putter.join(timeout=5)
+    assert putter.successful()
+
+
+# -- Channel and SimpleQueue -------------------------------------------------------
+
+
+def test_channel_is_a_queue_of_zero():
+    from gsync.queue import Channel
+
+    ch = Channel()
+    assert isinstance(ch, Queue)
+    assert ch.maxsize == 0 and ch.empty() and ch.full() and ch.qsize() == 0
+    assert ch.balance == 0
+    putters = [ghub.spawn(ch.put, i) for i in range(3)]
+    settle()
+    assert ch.balance == 3
+    assert [ch.get() for _ in range(3)] == [0, 1, 2]
+    ghub.joinall(putters, timeout=5)
+    assert all(p.successful() for p in putters)
+    getter = ghub.spawn(ch.get)
+    settle()
+    assert ch.balance == -1
+    ch.put("last")
+    assert getter.get(timeout=5) == "last"
+
+
+def test_channel_rejects_another_maxsize():
+    from gsync.queue import Channel
+
+    with pytest.raises(ValueError, match="maxsize must be 1"):
+        Channel(5)
+    ch = Channel(1)
+    with pytest.raises(ValueError, match="cannot change"):
+        ch.maxsize = 3
+    with pytest.raises(Full):
+        ch.put("x", timeout=0.01)
+
+
+def test_simple_queue_is_unbounded_fifo():
+    from gsync.queue import SimpleQueue
+
+    q = SimpleQueue()
+    for i in range(1000):
+        q.put(i, block=True, timeout=None)   # never blocks
+    assert q.qsize() == 1000 and not q.full() and q.maxsize is None
+    assert [q.get() for _ in range(1000)] == list(range(1000))
+    assert q.empty()
+    with pytest.raises(Empty):
+        q.get(timeout=0.01)
+    with pytest.raises(Empty):
+        q.get_nowait()
+    with pytest.raises(ValueError, match="unbounded"):
+        q.maxsize = 3
+    with pytest.raises(TypeError):
+        SimpleQueue(5)
+    getter = ghub.spawn(q.get)
+    settle()
+    q.put_nowait("woken")
+    assert getter.get(timeout=5) == "woken"

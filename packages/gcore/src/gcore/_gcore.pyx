@@ -41,7 +41,8 @@ import traceback
 
 __all__ = [
     "Loop", "event", "read_event", "write_event", "readwrite_event", "timer", "signal",
-    "active_event", "callback",
+    "active_event", "callback", "watcher", "timer_watcher", "io_watcher", "GEVENT_READ",
+    "GEVENT_WRITE",
     "EV_TIMEOUT", "EV_READ", "EV_WRITE", "EV_SIGNAL", "EV_PERSIST", "EV_ET", "EV_CLOSED",
     "init", "dispatch", "loop", "get_version", "get_method", "get_header_version", "reinit",
     "get_default_loop", "supported_methods", "set_arena_cache", "arena_cache_info",

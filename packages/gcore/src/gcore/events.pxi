@@ -372,3 +372,185 @@ cdef class active_event(_call_event):
         """Make the event active again (``timeout`` is ignored)."""
         event_active(&self._ev, EV_TIMEOUT, 1)
         self._hold()
+
+
+# -- gevent's watcher API: Loop.timer() and Loop.io() ---------------------------------
+#
+# What libraries written for today's gevent call on ``get_hub().loop``: a watcher
+# is made inactive, started with its callback (``start(callback, *args)``) and
+# stopped (``stop()``) as often as needed. Both kinds are events of this
+# module underneath (one libevent event each).
+
+# gevent's (libev's) event bits, which loop.io() takes and reports: not libevent's.
+GEVENT_READ = 1
+GEVENT_WRITE = 2
+
+
+def _unset_callback(*args):
+    """The callback of a watcher that is not started (never called)."""
+
+
+cdef class watcher(event):
+    """Base of what :meth:`Loop.timer` and :meth:`Loop.io` return (gevent's watcher API).
+
+    ``start(callback, *args)`` arms it to call ``callback(*args)`` in the
+    loop (starting a started watcher re-arms it with the new callback);
+    ``stop()`` disarms it and drops the callback; ``close()`` stops it for
+    good (``ValueError`` if it is started again). ``active`` is True while it
+    is armed; ``ref`` (settable) and the context manager (stops on exit) are
+    :class:`event`'s. ``priority`` is accepted and ignored.
+    """
+
+    cdef tuple _wargs
+    cdef bint _closed
+    cdef object _priority
+
+    cdef int _setup_watcher(self, Loop loop, int fd, short evtype, bint ref,
+                            priority) except -1:
+        self._setup(loop, fd, evtype, _unset_callback, None, ref)
+        self._wargs = ()
+        self._priority = priority
+        return 0
+
+    cdef _call(self, short evtype):
+        self._callback(*self._wargs)
+
+    cdef int _arm(self, callback, tuple args, timeout) except -1:
+        if self._closed:
+            raise ValueError(f"{type(self).__name__} watcher is closed")
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        self._callback = callback
+        self._wargs = args
+        self.add(timeout)
+        return 0
+
+    def stop(self):
+        """Disarm the watcher (no error if it is not armed) and forget its callback."""
+        self.cancel()
+        self._callback = _unset_callback
+        self._wargs = ()
+
+    def close(self):
+        """Stop the watcher for good."""
+        self.stop()
+        self._closed = True
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def active(self):
+        """True while the watcher is armed (started, not stopped, a timer not yet fired)."""
+        return self._held
+
+    @property
+    def closed(self):
+        return self._closed
+
+    @property
+    def args(self):
+        return self._wargs
+
+    @property
+    def priority(self):
+        return self._priority
+
+    @priority.setter
+    def priority(self, value):
+        self._priority = value
+
+
+cdef class timer_watcher(watcher):
+    """``loop.timer(after, repeat=0.0, ref=True, priority=None)``: gevent's timer watcher.
+
+    ``start(callback, *args, update=None)`` calls ``callback(*args)``
+    ``after`` seconds later, then every ``repeat`` seconds if ``repeat`` is
+    positive, until stopped (``update``: refresh the loop's cached time
+    first). ``again(callback, *args)`` re-arms it (``repeat`` seconds, or
+    ``after`` when ``repeat`` is 0). ``ValueError``/``TypeError`` for bad
+    seconds.
+    """
+
+    cdef object _after
+    cdef object _repeat
+
+    def __init__(self, Loop loop not None, after=0.0, repeat=0.0, bint ref=True,
+                 priority=None):
+        cdef timeval tv
+        _to_timeval(after, &tv)
+        _to_timeval(repeat, &tv)
+        self._setup_watcher(loop, -1, 0, ref, priority)
+        self._after = after
+        self._repeat = repeat
+
+    cdef _call(self, short evtype):
+        if self._repeat > 0:
+            self.add(self._repeat)
+        self._callback(*self._wargs)
+
+    def start(self, callback, *args, update=None):
+        if update:
+            event_base_update_cache_time(self.loop._base)
+        self._arm(callback, args, self._after)
+
+    def again(self, callback, *args, update=None):
+        if update:
+            event_base_update_cache_time(self.loop._base)
+        self._arm(callback, args, self._repeat if self._repeat > 0 else self._after)
+
+    @property
+    def after(self):
+        return self._after
+
+    @property
+    def repeat(self):
+        return self._repeat
+
+
+cdef class io_watcher(watcher):
+    """``loop.io(fd, events, ref=True, priority=None)``: gevent's I/O watcher.
+
+    ``events`` is gevent's mask: ``1`` (read), ``2`` (write) or ``3`` (both)
+    — not libevent's ``EV_READ``/``EV_WRITE``. ``fd`` is a descriptor or an
+    object with ``fileno()``. ``start(callback, *args, pass_events=False)``
+    calls ``callback(*args)`` (``callback(events, *args)`` with
+    ``pass_events``, the events in gevent's mask) each time the descriptor is
+    ready, until stopped. ``ValueError`` for another ``events``.
+    """
+
+    cdef bint _pass_events
+    cdef int _gevents
+
+    def __init__(self, Loop loop not None, fd, int events, bint ref=True, priority=None):
+        cdef short evtype = EV_PERSIST
+        if events < 1 or events > 3:
+            raise ValueError(
+                f"events must be 1 (read), 2 (write) or 3 (both), gevent's values, not {events}")
+        if events & GEVENT_READ:
+            evtype |= EV_READ
+        if events & GEVENT_WRITE:
+            evtype |= EV_WRITE
+        self._setup_watcher(loop, _handle_fd(fd), evtype, ref, priority)
+        self._gevents = events
+
+    cdef _call(self, short evtype):
+        cdef int happened
+        if self._pass_events:
+            happened = 0
+            if evtype & EV_READ:
+                happened |= GEVENT_READ
+            if evtype & EV_WRITE:
+                happened |= GEVENT_WRITE
+            self._callback(happened, *self._wargs)
+        else:
+            self._callback(*self._wargs)
+
+    def start(self, callback, *args, pass_events=False):
+        self._pass_events = bool(pass_events)
+        self._arm(callback, args, None)
+
+    @property
+    def events(self):
+        """The events watched, in gevent's mask (1 read, 2 write)."""
+        return self._gevents

@@ -210,6 +210,22 @@ cdef class Loop:
         self._check()
         event_base_update_cache_time(self._base)
 
+    def update_now(self):
+        """:meth:`update_time`, under gevent's name."""
+        self.update_time()
+
+    # -- gevent's watchers (events.pxi) ----------------------------------------
+
+    def timer(self, after, repeat=0.0, ref=True, priority=None):
+        """A :class:`timer_watcher` of this loop, not started (gevent's ``loop.timer``)."""
+        self._check()
+        return timer_watcher(self, after, repeat, ref, priority)
+
+    def io(self, fd, events, ref=True, priority=None):
+        """An :class:`io_watcher` of ``fd`` for ``events`` (gevent's 1 read, 2 write), not started."""
+        self._check()
+        return io_watcher(self, fd, events, ref, priority)
+
     @property
     def method(self):
         """The back-end libevent uses: ``"epoll"``, ``"poll"``, ``"select"``..."""

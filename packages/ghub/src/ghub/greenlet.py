@@ -25,6 +25,12 @@ Each greenlet runs in a copy of its spawner's ``contextvars`` context, as an
 asyncio task does. What a greenlet does not need after it finished (its
 function and arguments) is dropped once its links were notified.
 
+``name`` (settable; ``"Greenlet-N"`` by default) and ``minimal_ident`` (the
+``N``: a small number unique among the hub's live greenlets, given on first
+use and reused after the greenlet is collected) are today's gevent's; the
+failure line keeps the 0.13 form, ``str(greenlet)`` (the ``repr``, which
+shows the name once it was set or its number given).
+
 Compiled builds: Cython compiles this file, with ``greenlet.pxd`` beside it
 declaring its C types (docs/performance.md); the pure-Python build runs it
 as it is, with the same behaviour.
@@ -36,7 +42,7 @@ import sys
 from collections.abc import Callable, Iterable
 from contextvars import copy_context
 from reprlib import recursive_repr
-from types import MappingProxyType
+from types import MappingProxyType, TracebackType
 from typing import Any, Generic, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -193,6 +199,9 @@ class Greenlet(greenlet, Generic[_T]):
     kwargs: Any = MappingProxyType({})
     value: _T | None = None
     _exception = _NOT_DONE
+    _exc_tb = None     # the traceback of the failure (the exception's own grows when re-raised)
+    _name = None
+    _ident = None
     _links = None
     _notifier = None
     _start_event = None
@@ -233,12 +242,58 @@ class Greenlet(greenlet, Generic[_T]):
         exc = self._exception
         return None if exc is _NOT_DONE else exc
 
+    @property
+    def exc_info(self) -> tuple[type[BaseException], BaseException, TracebackType | None] | None:
+        """``(type, value, traceback)`` of the exception the greenlet died of, else None.
+
+        None while it runs and once it finished successfully (a
+        ``GreenletExit`` is a success), as gevent's "a false value". The
+        traceback is the one of the failure, also after ``get()`` re-raised it.
+        """
+        exc = self._exception
+        if exc is _NOT_DONE or exc is None:
+            return None
+        return (type(exc), exc, self._exc_tb)
+
+    @property
+    def minimal_ident(self) -> int:
+        """A small number (1, 2...), unique among the live greenlets of this hub.
+
+        Given on first use; once the greenlet is collected its number is
+        given to another one. Use it from the greenlet's thread.
+        """
+        ident = self._ident
+        if ident is None:
+            ident = self._ident = self.parent.ident_registry.get_ident(self)
+        return ident
+
+    @property
+    def name(self) -> str:
+        """The greenlet's name: ``"Greenlet-<minimal_ident>"`` unless one was set.
+
+        Settable to a ``str`` (``TypeError`` otherwise). Shown in the
+        ``repr`` once set, or once the default one was made.
+        """
+        name = self._name
+        if name is None:
+            return f"Greenlet-{self.minimal_ident}"
+        return name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {type(name).__name__}")
+        self._name = name
+
     @recursive_repr()
     def __repr__(self):
+        cls = type(self).__name__
+        if self._name is not None or self._ident is not None:
+            cls = f'{cls} "{self.name}"'
         info = self._formatinfo()
         if info:
-            return f"<{type(self).__name__} at {id(self):#x}: {info}>"
-        return f"<{type(self).__name__} at {id(self):#x}>"
+            return f"<{cls} at {id(self):#x}: {info}>"
+        return f"<{cls} at {id(self):#x}>"
 
     def _formatinfo(self):
         """``function(args)``, as long as the greenlet holds them (until it finished)."""
@@ -333,6 +388,7 @@ class Greenlet(greenlet, Generic[_T]):
 
     def _report_error(self, exc_info):
         self._exception = exc_info[1]
+        self._exc_tb = exc_info[2]
         links = self._links
         if links and self._notifier is None:
             self._notifier = self.parent.loop._run_callback(self._notify_links, ())
@@ -370,6 +426,7 @@ class Greenlet(greenlet, Generic[_T]):
             self._report_error((type(exception), exception, exception.__traceback__))
         else:
             self._exception = exception
+            self._exc_tb = exception.__traceback__
             if self._links:
                 if self._notifier is None:
                     self._notifier = self.parent.loop._run_callback(self._notify_links, ())

@@ -14,10 +14,13 @@ the hub, which :func:`get_hub` creates on first use.
 When the loop runs out of everything that could wake anybody up, the hub
 throws :class:`LoopExit` into its parent (the thread's main greenlet)
 instead of hanging. Errors raised by loop callbacks and greenlets reach
-:meth:`Hub.handle_error`: ``SystemExit`` and ``KeyboardInterrupt`` are
-thrown into the main greenlet, everything else is printed. A hub that is
-itself killed (``GreenletExit`` thrown into it, as when it is collected)
-stops its loop and ends.
+:meth:`Hub.handle_error`: it prints them (unless their class is in
+``Hub.NOT_ERROR``) and throws those whose class is in ``Hub.SYSTEM_ERROR``
+(``KeyboardInterrupt``, ``SystemExit``, ``SystemError``) into the main
+greenlet. A hub that is itself killed (``GreenletExit`` thrown into it, as
+when it is collected) stops its loop and ends; so does the hub of a thread
+that ends (see ``_Token``), so that the thread's loop and its descriptors
+are freed with it.
 
 :class:`Waiter` is the one switching primitive the higher layers build on:
 a one-shot slot that either wakes the greenlet blocked in :meth:`Waiter.get`
@@ -30,6 +33,7 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
+import heapq
 import os
 import sys
 import traceback
@@ -50,6 +54,8 @@ __all__ = [
     "getcurrent", "sleep", "idle", "spawn_raw", "kill", "signal", "fork", "reinit",
     "shutdown",
 ]
+
+_ErrorClasses = type | tuple[type, ...]
 
 _NONE = object()
 
@@ -92,7 +98,18 @@ class Hub(greenlet):
     Created by :func:`get_hub` on first use; its parent is the thread's main
     greenlet. The main thread's hub runs ``gcore``'s default loop (the one
     that also wakes up for Python's signal handlers). Callbacks run by the
-    loop run in this greenlet and must not block.
+    loop run in this greenlet and must not block. When a thread whose hub ran
+    ends, its hub is stopped, so that its loop (and descriptors) can be freed.
+
+    Errors: every error of a loop callback or a greenlet goes to
+    :meth:`handle_error`, which prints it with :meth:`print_exception` unless
+    its class is in ``NOT_ERROR``, and throws it into the main greenlet (see
+    :meth:`handle_system_error`) if its class is in ``SYSTEM_ERROR``. Both
+    are class attributes that a subclass or an instance may replace (a class
+    or a tuple of classes): ``hub.SYSTEM_ERROR = object`` makes every error
+    propagate to the main greenlet, as test harnesses want. ``handle_error``
+    and ``print_exception`` may be overridden by a subclass, or replaced on an
+    instance.
 
     ``threadpool`` is this hub's thread pool (for blocking work with no
     cooperative form), created on first use with at most ``threadpool_size``
@@ -105,6 +122,12 @@ class Hub(greenlet):
     threadpool_class = None
     threadpool_size = 10
     _threadpool = None
+    _ident_registry = None
+
+    #: The error classes that :meth:`handle_error` throws into the main greenlet.
+    SYSTEM_ERROR: _ErrorClasses = (KeyboardInterrupt, SystemExit, SystemError)
+    #: The error classes that :meth:`handle_error` never prints.
+    NOT_ERROR: _ErrorClasses = (GreenletExit, SystemExit)
 
     loop: gcore.Loop
     thread_ident: int
@@ -122,7 +145,8 @@ class Hub(greenlet):
         self.loop = loop
         self.thread_ident = _get_ident()
         self._stopping = False
-        loop.error_handler = self.handle_error
+        # (Looked up at each error, so that handle_error replaced on the instance counts.)
+        loop.error_handler = self._handle_loop_error
         # An exception from a Python signal handler (Ctrl-C's KeyboardInterrupt,
         # a test runner's timeout) belongs to the main greenlet, whatever it is.
         loop.signal_error_handler = self._handle_signal_error
@@ -142,6 +166,18 @@ class Hub(greenlet):
             raise BlockingSwitchOutError(_BLOCKING_IN_HUB)
         return _greenlet_switch(self)
 
+    def throw(self, *args: Any) -> Any:
+        """Raise an exception in the hub; a ``GreenletExit`` (the default) stops it.
+
+        The loop is told to stop before the exception is raised, so that the
+        hub ends even if a replaced :meth:`handle_error` swallows it.
+        """
+        error = args[0] if args else GreenletExit
+        if self and (isinstance(error, GreenletExit)
+                     or (isinstance(error, type) and issubclass(error, GreenletExit))):
+            self._stop()
+        return greenlet.throw(self, *args)
+
     def run(self):
         loop = self.loop
         while True:
@@ -154,21 +190,66 @@ class Hub(greenlet):
     def handle_error(self, context: Any, type: Any, value: Any, tb: Any) -> None:
         """Report an error raised by a loop callback or a greenlet.
 
-        ``SystemExit`` and ``KeyboardInterrupt`` are raised in the main
-        greenlet; anything else is printed to stderr with the traceback and
-        ``<context> failed with <ErrorType>``. ``context`` is what failed (a
-        greenlet, a loop callback); it is shown with ``str()``.
+        Prints the traceback and ``<context> failed with <ErrorType>`` (with
+        :meth:`print_exception`) unless ``type`` is a subclass of
+        ``NOT_ERROR``; then, if it is a subclass of ``SYSTEM_ERROR``, raises
+        it in the main greenlet (:meth:`handle_system_error`). ``context`` is
+        what failed (a greenlet, a loop callback); it is shown with ``str()``.
+        A ``GreenletExit`` thrown into the hub itself stops the hub.
         """
-        if type is not None:
-            if issubclass(type, (SystemExit, KeyboardInterrupt)):
-                self.handle_system_error(type, value)
-                return
-            if issubclass(type, GreenletExit) and getcurrent() is self:
-                # The hub itself is being killed (collected, or thrown GreenletExit):
-                # stop the loop so that run() returns.
-                self._stop()
-                return
-        self.print_exception(context, type, value, tb)
+        if type is None:
+            self.print_exception(context, type, value, tb)
+            return
+        if issubclass(type, GreenletExit) and getcurrent() is self:
+            # The hub itself is being killed (collected, or thrown GreenletExit):
+            # stop the loop so that run() returns.
+            self._stop()
+            return
+        if not issubclass(type, self.NOT_ERROR):
+            self.print_exception(context, type, value, tb)
+        if issubclass(type, self.SYSTEM_ERROR):
+            self.handle_system_error(type, value)
+
+    def _handle_loop_error(self, context, type, value, tb):
+        self.handle_error(context, type, value, tb)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the loop has nothing left to do; call it from the main greenlet.
+
+        Blocking: the greenlets, callbacks, timers and events that are
+        pending run until none is left (True), or until ``timeout`` seconds
+        passed (False). True at once if the hub has ended. ``RuntimeError``
+        when called from another greenlet than the thread's main one (the
+        hub's parent); ``TypeError``/``ValueError`` for a bad ``timeout``.
+        """
+        timeout = checks.timeout(timeout)
+        if self.dead:
+            return True
+        if getcurrent() is not self.parent:
+            raise RuntimeError("Hub.join() must be called from the main greenlet")
+        timer = None
+        if timeout is not None:
+            # ref=False: the deadline alone does not keep the loop running.
+            timer = gcore.timer(timeout, getcurrent().switch, _TIMED_OUT, loop=self.loop,
+                                ref=False)
+        try:
+            result = self.switch()
+        except LoopExit:
+            return True
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if result is _TIMED_OUT:
+            return False
+        raise RuntimeError(f"unexpected switch into Hub.join(): {result!r}")
+
+    @property
+    def ident_registry(self) -> _IdentRegistry:
+        """The registry of this hub's :attr:`Greenlet.minimal_ident` numbers (made on first use)."""
+        registry = self._ident_registry
+        if registry is None:
+            registry = self._ident_registry = _IdentRegistry()
+        return registry
 
     @property
     def threadpool(self):
@@ -190,8 +271,8 @@ class Hub(greenlet):
     def _handle_signal_error(self, exc):
         self.handle_system_error(type(exc), exc)
 
-    def handle_system_error(self, type, value):
-        """Raise ``SystemExit``/``KeyboardInterrupt`` in the main greenlet."""
+    def handle_system_error(self, type: Any, value: Any) -> None:
+        """Raise the error (``SystemExit``, ``KeyboardInterrupt``...) in the main greenlet."""
         if value is None:
             value = type()
         current = getcurrent()
@@ -230,10 +311,102 @@ class Hub(greenlet):
         return f"<Hub at {id(self):#x} thread={self.thread_ident} {self.loop!r}>"
 
 
-class _Token:
-    """Lives as long as the thread-local data of the thread that made it (see _ThreadState)."""
+_TIMED_OUT = object()   # what Hub.join()'s deadline switches in with
 
-    __slots__ = ("__weakref__",)
+
+class _IdentRegistry:
+    """Small integers for objects, unique among the live ones, reused once they died.
+
+    ``get_ident(obj)`` gives ``obj`` the smallest number not in use (its
+    caller keeps it); when ``obj`` is collected, its number is free again.
+    Used from the hub's thread only.
+    """
+
+    __slots__ = ("_refs", "_free", "_next", "__weakref__")
+
+    def __init__(self):
+        self._refs = {}     # ident -> weak reference to its object
+        self._free = []     # a heap of the numbers given back
+        self._next = 1
+
+    def get_ident(self, obj):
+        free = self._free
+        if free:
+            ident = heapq.heappop(free)
+        else:
+            ident = self._next
+            self._next += 1
+        self._refs[ident] = weakref_ref(obj, _IdentRelease(self, ident))
+        return ident
+
+    def _release(self, ident):
+        if self._refs.pop(ident, None) is not None:
+            heapq.heappush(self._free, ident)
+
+    def __len__(self):
+        return len(self._refs)
+
+
+class _IdentRelease:
+    """The weak reference callback that gives an ident back to its registry."""
+
+    __slots__ = ("registry", "ident")
+
+    def __init__(self, registry, ident):
+        self.registry = weakref_ref(registry)
+        self.ident = ident
+
+    def __call__(self, _ref):
+        registry = self.registry()
+        if registry is not None:
+            registry._release(self.ident)
+
+
+class _Token:
+    """Lives as long as the thread-local data of the thread that made it (see _ThreadState).
+
+    It also holds that thread's hub (``hub``). When the thread ends, its
+    thread-local data is dropped, in that thread, and so is the token: its
+    ``__del__`` then stops the hub if it ran (throws ``GreenletExit`` into
+    it, as ``Hub.handle_error`` expects). Without that, the hub greenlet
+    would stay suspended for ever in a thread that no longer exists, and
+    with it its loop, the loop's descriptors, and everything its frames hold
+    (greenlets of dead threads are never collected).
+    """
+
+    __slots__ = ("hub", "__weakref__")
+
+    def __init__(self):
+        self.hub = None
+
+    def __del__(self):
+        hub = self.hub
+        if hub is None:
+            return
+        self.hub = None
+        try:
+            _end_thread_hub(hub)
+        except BaseException:   # (a finalizer must not raise)
+            pass
+
+
+def _end_thread_hub(hub):
+    """Stop ``hub``, whose thread is ending (called in that thread)."""
+    ident = _get_ident()
+    if hub.thread_ident != ident or ident == _MAIN_IDENT or hub.loop.default:
+        return   # (not this thread's; or the main thread's: the interpreter is ending)
+    if hub:   # started and suspended: stop it, so that its frames end
+        current = getcurrent()
+        if current is not hub.parent:
+            return
+        hub.throw(GreenletExit)
+    # Break the hub <-> loop cycle: the loop (and its descriptors) goes as soon
+    # as nothing else holds the hub, without waiting for the cycle collector.
+    loop = hub.loop
+    if loop.error_handler == hub._handle_loop_error:
+        loop.error_handler = None
+    if loop.signal_error_handler == hub._handle_signal_error:
+        loop.signal_error_handler = None
 
 
 def _no_token():
@@ -267,6 +440,7 @@ class _ThreadState(_thread_local):
     def hub(self, hub):
         self._hub = hub
         _remember(self, hub)
+        self._token.hub = hub
 
     @hub.deleter
     def hub(self):
@@ -275,6 +449,9 @@ class _ThreadState(_thread_local):
             del self._hub
         except AttributeError:
             raise AttributeError("hub") from None
+        token = getattr(self, "_token", None)
+        if token is not None:
+            token.hub = None
         if _hub_cache[0] == _get_ident():
             _hub_cache = (None, _no_token, None)
 
@@ -615,15 +792,13 @@ def shutdown() -> None:
     """Wait until the event loop has nothing left to run (call it from the main greenlet).
 
     Blocking: the greenlets and callbacks that are ready, and every pending
-    timer and event, run until none is left. ``RuntimeError`` when called
-    from another greenlet than the thread's main one.
+    timer and event, run until none is left (``Hub.join()`` without a
+    timeout). ``RuntimeError`` when called from another greenlet than the
+    thread's main one.
     """
     hub = _get_hub_noargs()
     if hub is None or hub.dead:
         return
     if getcurrent() is not hub.parent:
         raise RuntimeError("shutdown() must be called from the main greenlet")
-    try:
-        hub.switch()
-    except LoopExit:
-        pass
+    hub.join()

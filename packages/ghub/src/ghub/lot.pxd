@@ -15,6 +15,7 @@ cdef class Lot:
     cpdef add(self, link)
     cpdef bint remove(self, link) except -1
     cpdef popleft(self)
+    cpdef first(self)
     cpdef clear(self)
     cpdef owe_all(self)
     cpdef Py_ssize_t owed(self) except -1
@@ -22,3 +23,6 @@ cdef class Lot:
     @cython.locals(waiter=Waiter)
     cpdef park(self, timeout=*, waiter=*, link=*)
     cdef _park_timed(self, timeout, Waiter waiter, link)
+
+
+cpdef call_link(link, arg)

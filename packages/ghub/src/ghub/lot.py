@@ -44,7 +44,7 @@ from collections import deque
 from ghub.hub import Waiter, get_hub
 from ghub.timeout import Timeout
 
-__all__ = ["Lot"]
+__all__ = ["Lot", "call_link"]
 
 
 class Lot:
@@ -113,11 +113,12 @@ class Lot:
         ``handle_error`` (``link <link> of <arg>``). Returns the link.
         """
         link = self.popleft()
-        try:
-            link(arg)
-        except BaseException:
-            get_hub().handle_error(_LinkContext(link, arg), *sys.exc_info())
+        call_link(link, arg)
         return link
+
+    def first(self):
+        """The first link of the line, left in it (``IndexError``: empty)."""
+        return self._links[0]
 
     # -- waiting -------------------------------------------------------------
 
@@ -172,6 +173,18 @@ class Lot:
             if own:
                 t.cancel()
         return None
+
+
+def call_link(link, arg):
+    """Call ``link(arg)`` in the hub; an error goes to ``handle_error`` as ``link <link> of <arg>``.
+
+    What :meth:`Lot.unpark` does with the link it takes out; also for the
+    links that stay registered (``gsync.Event.rawlink``).
+    """
+    try:
+        link(arg)
+    except BaseException:
+        get_hub().handle_error(_LinkContext(link, arg), *sys.exc_info())
 
 
 class _LinkContext:

@@ -4,8 +4,9 @@ The 0.13 reference's ``gevent.event``, ``gevent.queue``, ``gevent.coros`` and
 ``gevent.pool``, built on ``ghub``'s hub and ``Waiter``:
 
 - :mod:`gsync.event`: :class:`Event`, :class:`AsyncResult`;
-- :mod:`gsync.queue`: :class:`Queue` (``Queue(0)`` is a channel),
-  :class:`PriorityQueue`, :class:`LifoQueue`, :class:`JoinableQueue`,
+- :mod:`gsync.queue`: :class:`Queue` (``Queue(0)`` is a channel, also named
+  :class:`Channel`), :class:`PriorityQueue`, :class:`LifoQueue`,
+  :class:`JoinableQueue`, :class:`SimpleQueue`,
   :class:`Full`, :class:`Empty` (the stdlib's);
 - :mod:`gsync.coros`: :class:`Semaphore`, :class:`BoundedSemaphore`,
   :class:`DummySemaphore`, :class:`RLock`, :class:`Lock`;
@@ -20,7 +21,16 @@ import gcore.sources
 from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
 from gsync.event import AsyncResult, Event
 from gsync.pool import GreenletSet, Group, Pool
-from gsync.queue import Empty, Full, JoinableQueue, LifoQueue, PriorityQueue, Queue
+from gsync.queue import (
+    Channel,
+    Empty,
+    Full,
+    JoinableQueue,
+    LifoQueue,
+    PriorityQueue,
+    Queue,
+    SimpleQueue,
+)
 from gsync.threadpool import ThreadPool  # also plugs ThreadPool into ghub.Hub.threadpool
 
 __version__ = "0.1.0"
@@ -29,7 +39,8 @@ gcore.sources.register(__name__)  # tracebacks show the compiled modules' .py li
 
 __all__ = [
     "Event", "AsyncResult",
-    "Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty",
+    "Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Channel", "SimpleQueue", "Full",
+    "Empty",
     "Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock",
     "Group", "GreenletSet", "Pool", "ThreadPool",
 ]

@@ -2,7 +2,9 @@
 
 cimport cython
 
+from ghub cimport checks
 from ghub.checks cimport wait_timeout
+from ghub.lot cimport call_link
 from gsync._private cimport Linkable, _queue_notifier
 
 
@@ -11,8 +13,11 @@ cdef object _NONE
 
 cdef class Event(Linkable):
     cdef public bint _flag
+    cdef public list _rawlinks      # rawlink()'s callbacks: registered until unlink()
 
     cpdef bint _ready(self) except -1
+    cpdef rawlink(self, callback)
+    cpdef unlink(self, callback)
     cpdef set(self)
     cpdef clear(self)
     cpdef wait(self, timeout=*)
@@ -21,6 +26,7 @@ cdef class Event(Linkable):
 cdef class AsyncResult(Linkable):
     cdef public object value
     cdef object _exception
+    cdef object _exc_tb
 
     cpdef bint _ready(self) except -1
     cpdef set(self, value=*)

@@ -13,7 +13,15 @@ set.
 
 ``Event`` is ``threading.Event`` for greenlets: ``set(); clear()`` wakes every
 greenlet that was waiting at ``set()`` (their ``wait()`` returns True), but
-not one that starts waiting after the ``clear()``. ``AsyncResult`` is a
+not one that starts waiting after the ``clear()``.
+
+An Event's ``rawlink(callback)`` follows 0.13: the callback stays registered
+until ``unlink(callback)`` and is called (in the hub) after every ``set()``,
+once per call, if it is still registered then. Those links live in their own
+list (``_rawlinks``); each ``set()`` queues one call of a snapshot of it. The
+greenlets blocked in ``wait()`` keep one-shot links in the line. (Today's
+gevent calls a rawlink once and forgets it; so do gstack's AsyncResult,
+semaphores and greenlets: docs/gevent.md.) ``AsyncResult`` is a
 one-time event that carries a value or an exception; it is a valid
 ``Greenlet.link()`` target, so ``spawn(f).link(result)`` forwards ``f``'s
 outcome to whoever calls ``result.get()``.
@@ -27,9 +35,13 @@ as it is, with the same behaviour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
+from ghub import checks
 from ghub.checks import wait_timeout
+from ghub.lot import call_link
 from ghub.timeout import Timeout
 from gsync._private import Linkable, _queue_notifier, short_name
 
@@ -47,14 +59,48 @@ class Event(Linkable):
 
     ``set()`` sets the flag and wakes every waiter, ``clear()`` resets it,
     ``wait()`` blocks until it is set. Links (``rawlink``) are called in the
-    hub, with the event, once the flag is set.
+    hub, with the event, after every ``set()``, until they are unlinked.
     """
 
-    __slots__ = ("_flag",)
+    __slots__ = ("_flag", "_rawlinks")
 
     def __init__(self) -> None:
         Linkable.__init__(self)
         self._flag = False
+        self._rawlinks = []
+
+    def rawlink(self, callback: Callable[[Any], object]) -> None:
+        """Call ``callback(self)`` in the hub after every ``set()``, until ``unlink(callback)``.
+
+        As in 0.13, the link stays registered: each ``set()`` queues one call
+        of every callback registered then (skipped if it is unlinked before
+        its turn). Linked while the flag is set, it is also called soon,
+        once. ``callback`` runs in the hub and must not block; an error it
+        raises goes to the hub's ``handle_error``. ``TypeError`` if it is
+        not callable.
+        """
+        checks.function(callback, "callback")
+        self._rawlinks.append(callback)
+        if self._flag:
+            _queue_notifier(self._notify_rawlinks, ((callback,),))
+
+    def unlink(self, callback: Callable[[Any], object]) -> None:
+        """Remove the first registration of ``callback``; no error if there is none."""
+        rawlinks = self._rawlinks
+        for i, link in enumerate(rawlinks):
+            if link is callback or link == callback:
+                del rawlinks[i]
+                return
+        self._links.remove(callback)
+
+    def _notify_rawlinks(self, links):
+        # Runs in the hub: the links registered at set(), each if still registered.
+        rawlinks = self._rawlinks
+        for link in links:
+            for registered in rawlinks:
+                if registered is link:
+                    call_link(link, self)
+                    break
 
     def __repr__(self):
         return f"<{short_name(self)} at {id(self):#x}: {'set' if self._flag else 'unset'}>"
@@ -82,6 +128,8 @@ class Event(Linkable):
             links.owe_all()
             if self._notifier is None:
                 self._notifier = _queue_notifier(self._notify_links)
+        if self._rawlinks:
+            _queue_notifier(self._notify_rawlinks, (tuple(self._rawlinks),))
 
     def clear(self) -> None:
         """Reset the flag; later ``wait()`` calls block until ``set()`` is called again."""
@@ -112,12 +160,13 @@ class AsyncResult(Linkable):
     makes an AsyncResult a ``Greenlet.link()`` target.
     """
 
-    __slots__ = ("value", "_exception")
+    __slots__ = ("value", "_exception", "_exc_tb")
 
     def __init__(self) -> None:
         Linkable.__init__(self)
         self.value = None
         self._exception = _NONE
+        self._exc_tb = None
 
     def __repr__(self):
         if self._exception is _NONE:
@@ -145,6 +194,19 @@ class AsyncResult(Linkable):
         exc = self._exception
         return None if exc is _NONE else exc
 
+    @property
+    def exc_info(self) -> tuple[()] | tuple[type[BaseException], BaseException,
+                                             TracebackType | None]:
+        """``(type, value, traceback)`` of the stored exception, or ``()`` (gevent's).
+
+        The traceback is the one given to ``set_exception(exc, exc_info)``,
+        else the exception's own when it was stored.
+        """
+        exc = self._exception
+        if exc is _NONE or exc is None:
+            return ()
+        return (type(exc), exc, self._exc_tb)
+
     def set(self, value: Any = None) -> None:
         """Store ``value`` and wake every waiter. Never blocks; fine from the hub."""
         self.value = value
@@ -152,17 +214,31 @@ class AsyncResult(Linkable):
         if self._links and self._notifier is None:
             self._notifier = _queue_notifier(self._notify_links)
 
-    def set_exception(self, exception: BaseException) -> None:
+    def set_result(self, value: Any = None) -> None:
+        """``set(value)``, under ``concurrent.futures.Future``'s name."""
+        self.set(value)
+
+    def set_exception(self, exception: BaseException | type[BaseException],
+                      exc_info: tuple[Any, Any, TracebackType | None] | None = None) -> None:
         """Store ``exception`` (an instance, or a class to instantiate) and wake every waiter.
 
-        ``get()`` will raise it. ``TypeError`` if it is not an exception.
+        ``get()`` will raise it. ``exc_info``, a ``sys.exc_info()`` tuple,
+        gives the traceback that :attr:`exc_info` reports. ``TypeError`` if
+        ``exception`` is not an exception, or ``exc_info`` not a 3-tuple.
         """
         if isinstance(exception, type) and issubclass(exception, BaseException):
             exception = exception()
         elif not isinstance(exception, BaseException):
             raise TypeError(
                 f"exception must be an exception instance or class, not {type(exception).__name__}")
+        if exc_info is None:
+            tb = exception.__traceback__
+        elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+            tb = exc_info[2]
+        else:
+            raise TypeError(f"exc_info must be a (type, value, traceback) tuple, not {exc_info!r}")
         self._exception = exception
+        self._exc_tb = tb
         self._check_and_notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -209,4 +285,22 @@ class AsyncResult(Linkable):
         if source.successful():
             self.set(source.value)
         else:
-            self.set_exception(source.exception)
+            self.set_exception(source.exception, getattr(source, "exc_info", None) or None)
+
+    # -- concurrent.futures.Future's protocol, as gevent has it --------------
+
+    def result(self, timeout: float | None = None) -> Any:
+        """``get(timeout=timeout)``: the value, or raise the exception or :class:`ghub.Timeout`."""
+        return self.get(timeout=timeout)
+
+    def done(self) -> bool:
+        """``ready()``: True once a value or an exception is stored."""
+        return self._exception is not _NONE
+
+    def cancel(self) -> bool:
+        """Return False: an AsyncResult cannot be cancelled."""
+        return False
+
+    def cancelled(self) -> bool:
+        """Return False: an AsyncResult is never cancelled."""
+        return False

@@ -34,6 +34,7 @@ cdef class Queue:
     @cython.locals(putter=_Putter)
     cdef _put_from_hub(self, item)
     cdef _get_blocking(self, timeout)
+    cdef _peek_blocking(self, timeout)
     @cython.locals(putter=_Putter)
     cdef _take(self)
     cdef _schedule_unlock(self)

@@ -29,6 +29,12 @@ the putter's own timeout expires between those two moments, ``put()``
 returns normally, since the item was delivered; an outside exception (a
 kill) is raised, but the item has still been delivered exactly once.
 
+:class:`Channel` is today's gevent's name for that channel (``Channel()``, a
+``Queue(0)``), and :class:`SimpleQueue` the stdlib's ``queue.SimpleQueue``
+for greenlets (an unbounded :class:`Queue`). ``peek()`` waits like ``get()``
+(in the getters' line) but leaves the item where it is; on a channel it
+shows the item of the first waiting putter.
+
 ``Full`` and ``Empty`` are the stdlib's ``queue.Full`` and ``queue.Empty``.
 
 Compiled builds: Cython compiles this file, with ``queue.pxd`` beside it
@@ -53,7 +59,8 @@ from ghub.timeout import Timeout
 from gsync._private import _queue_notifier, short_name
 from gsync.event import Event
 
-__all__ = ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Full", "Empty"]
+__all__ = ["Queue", "PriorityQueue", "LifoQueue", "JoinableQueue", "Channel", "SimpleQueue",
+           "Full", "Empty"]
 
 
 def _check_maxsize(maxsize):
@@ -87,8 +94,8 @@ class Queue:
     are queued. Iterating calls ``get()`` until it returns ``StopIteration``.
 
     Subclasses may override ``_init(maxsize)`` (create ``self.queue``, which
-    must support ``len()``; it is not rebound afterwards), ``_put(item)`` and
-    ``_get()``.
+    must support ``len()``; it is not rebound afterwards), ``_put(item)``,
+    ``_get()`` and ``_peek()``.
     """
 
     def __init__(self, maxsize: int | None = None) -> None:
@@ -112,6 +119,9 @@ class Queue:
 
     def _get(self):
         return self.queue.popleft()
+
+    def _peek(self):
+        return self.queue[0]
 
     def _item_movers(self):
         cls = type(self)
@@ -280,6 +290,48 @@ class Queue:
             if t is not None:
                 t.cancel()
 
+    # -- peek ----------------------------------------------------------------
+
+    def peek(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Return the item ``get()`` would return, leaving it in the queue.
+
+        If there is none: with ``block=False`` raise :class:`Empty` at once;
+        otherwise wait (in line with the getters), at most ``timeout``
+        seconds, then raise :class:`Empty`. On a channel, return the item of
+        the first waiting putter, which stays blocked until a ``get()``.
+        ``ValueError`` for a negative timeout.
+        """
+        if timeout is not None and block:
+            timeout = wait_timeout(timeout)
+        if len(self.queue):
+            return self._peek()
+        if self._maxsize == 0 and self._putters:
+            return self._putters.first().item
+        if not block:
+            raise Empty
+        return self._peek_blocking(timeout)
+
+    def peek_nowait(self) -> Any:
+        """Return the next item, left in the queue, if there is one at once; else :class:`Empty`."""
+        return self.peek(False)
+
+    def _peek_blocking(self, timeout):
+        t = None if timeout is None else Timeout.start_new(timeout)
+        getters = self._getters
+        try:
+            while True:
+                if getters.park(t) is not None:
+                    raise Empty
+                # Woken by _unlock because an item is there: look, and leave it
+                # (_unlock then wakes the next getter for the same item).
+                if len(self.queue):
+                    return self._peek()
+                if self._maxsize == 0 and self._putters:
+                    return self._putters.first().item
+        finally:
+            if t is not None:
+                t.cancel()
+
     def _take(self):
         # Channel: take the item out of the first putter's hands.
         putter = self._putters.popleft()
@@ -359,6 +411,9 @@ class LifoQueue(Queue):
     def _get(self):
         return self.queue.pop()
 
+    def _peek(self):
+        return self.queue[-1]
+
     def _item_movers(self):
         cls = type(self)
         put = self.queue.append if cls._put is LifoQueue._put else self._put
@@ -400,3 +455,56 @@ class JoinableQueue(Queue):
         if self.unfinished_tasks == 0:
             return True
         return self._finished.wait(timeout)
+
+
+class Channel(Queue):
+    """An unbuffered channel: ``Channel()`` is a ``Queue(0)`` (gevent's name for it).
+
+    ``put()`` blocks until a ``get()`` took the item from the putter's hands
+    (``put_nowait()`` succeeds only from the hub while a getter waits);
+    ``qsize()`` is 0, ``empty()`` and ``full()`` are True. ``maxsize`` must
+    be 1 (gevent's signature) and cannot change: ``ValueError`` otherwise.
+    :attr:`balance` is the number of putters waiting minus the number of
+    getters waiting.
+    """
+
+    def __init__(self, maxsize: int = 1) -> None:
+        if maxsize != 1:
+            raise ValueError(f"a Channel's maxsize must be 1, not {maxsize!r}")
+        Queue.__init__(self, 0)
+
+    @property
+    def maxsize(self) -> int | None:
+        """0: a channel holds no item."""
+        return 0
+
+    @maxsize.setter
+    def maxsize(self, maxsize: int | None) -> None:
+        raise ValueError("a Channel's maxsize cannot change (make a Queue)")
+
+    @property
+    def balance(self) -> int:
+        """Putters waiting minus getters waiting."""
+        return len(self._putters) - len(self._getters)
+
+
+class SimpleQueue(Queue):
+    """An unbounded FIFO queue: the stdlib's ``queue.SimpleQueue`` for greenlets.
+
+    ``SimpleQueue()``; ``put()`` never blocks (it takes the stdlib's
+    ``block`` and ``timeout``); ``get()`` blocks while it is empty,
+    ``Empty`` after ``timeout``. A :class:`Queue` whose ``maxsize``
+    is None and cannot change (``ValueError``).
+    """
+
+    def __init__(self) -> None:
+        Queue.__init__(self, None)
+
+    @property
+    def maxsize(self) -> int | None:
+        """None: unbounded."""
+        return None
+
+    @maxsize.setter
+    def maxsize(self, maxsize: int | None) -> None:
+        raise ValueError("a SimpleQueue is unbounded: its maxsize cannot change")

@@ -7,19 +7,20 @@ How it works
 :class:`~gsync.event.Event`, :class:`~gsync.event.AsyncResult`, semaphores...);
 the hub calls it when the object becomes ready, it appends the object to a
 list and wakes the waiting greenlet through a :class:`ghub.Waiter`. The
-objects are yielded in the order they became ready; the links are removed
-when the iteration ends, however it ends. :func:`wait` collects them.
-:func:`wait` without objects waits for the hub to have nothing left to do
-(every other greenlet and watcher finished), which the hub reports as
-``LoopExit``.
+objects are yielded in the order they became ready, each once (an Event's
+link stays registered and may be called again by another ``set()``); the
+links are removed when the iteration ends, however it ends. :func:`wait`
+collects them. :func:`wait` without objects is ``Hub.join()``: it waits for
+the hub to have nothing left to do (every other greenlet and watcher
+finished).
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 
-from ghub import Timeout, Waiter
-from ghub.hub import LoopExit
+from ghub import Timeout, Waiter, get_hub
 
 __all__ = ["wait", "iwait"]
 
@@ -36,9 +37,15 @@ def iwait(objects, timeout=None, count=None):
     if count <= 0:
         return
     ready = []
+    # How many more times each object may be yielded: as often as it was given
+    # (an Event's link stays registered: another set() calls it again).
+    allowed = Counter(id(obj) for obj in objects)
     state = [None]   # the Waiter of the greenlet blocked on the next item
 
     def notify(obj):
+        if allowed[id(obj)] <= 0:
+            return
+        allowed[id(obj)] -= 1
         ready.append(obj)
         waiter = state[0]
         if waiter is not None:
@@ -84,18 +91,5 @@ def wait(objects=None, timeout=None, count=None):
     to run (every greenlet done); return True, or False on ``timeout``.
     """
     if objects is None:
-        waiter = Waiter()
-        timer = None if timeout is None else Timeout.start_new(timeout)
-        try:
-            waiter.get()
-        except LoopExit:
-            return True
-        except Timeout as expired:
-            if expired is not timer:
-                raise
-            return False
-        finally:
-            if timer is not None:
-                timer.cancel()
-        return True  # pragma: no cover - nobody switches to this waiter
+        return get_hub().join(timeout)
     return list(iwait(objects, timeout, count))
