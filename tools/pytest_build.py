@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["assert_built_as_asked", "assert_signatures", "check_frames", "decoys"]
+__all__ = [
+    "assert_built_as_asked", "assert_signatures", "check_frames", "decoys", "public_modules",
+]
 
 
 def assert_built_as_asked(name: str, with_pxd: bool = True) -> None:
@@ -47,11 +49,26 @@ def assert_built_as_asked(name: str, with_pxd: bool = True) -> None:
         assert os.path.isfile(os.path.join(folder, stem + ".pxd"))
 
 
+def public_modules(package: str) -> list[str]:
+    """``package`` and its modules whose names do not start with ``_``, imported."""
+    import pkgutil
+
+    root = importlib.import_module(package)
+    names = [package] + [
+        f"{package}.{info.name}" for info in pkgutil.iter_modules(root.__path__)
+        if not info.name.startswith("_")
+    ]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
 def assert_signatures(name: str, skip: tuple[str, ...] = ()) -> dict[str, inspect.Signature]:
     """Every public callable of module ``name`` has a readable signature; return them by name.
 
     The public names are ``__all__``; exception classes are left out (the
-    stdlib's have none either), and so are the names in ``skip``. A compiled
+    stdlib's have none either), and so are the names in ``skip`` and those
+    re-exported from another package. A compiled
     class gets its signature from a ``Name(...)`` line and a ``--`` line atop
     its docstring (as CPython's built-in classes do), a compiled function from
     Cython's ``embedsignature`` in its "clinic" format.
@@ -64,6 +81,8 @@ def assert_signatures(name: str, skip: tuple[str, ...] = ()) -> dict[str, inspec
             continue
         if isinstance(obj, type) and issubclass(obj, BaseException):
             continue
+        if (getattr(obj, "__module__", None) or "").partition(".")[0] != name.partition(".")[0]:
+            continue   # re-exported from elsewhere (greenlet.getcurrent, the stdlib's)
         try:
             found[attr] = inspect.signature(obj)
         except (TypeError, ValueError) as exc:

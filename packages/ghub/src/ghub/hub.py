@@ -513,7 +513,10 @@ def _switch_to_hub(hub):
 
 
 class Waiter:
-    """A one-shot rendezvous between the hub and one waiting greenlet.
+    """Waiter(hub=None)
+--
+
+    A one-shot rendezvous between the hub and one waiting greenlet.
 
     ``get()`` blocks the calling greenlet until ``switch(value)`` (returned
     by ``get()``) or ``throw(*exc)`` (raised by ``get()``) is called from the

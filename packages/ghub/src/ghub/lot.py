@@ -48,7 +48,10 @@ __all__ = ["Lot", "call_link"]
 
 
 class Lot:
-    """A first-in-first-out line of links (callbacks and parked greenlets), each called once."""
+    """Lot()
+--
+
+    A first-in-first-out line of links (callbacks and parked greenlets), each called once."""
 
     __slots__ = ("_links", "_owed")
 

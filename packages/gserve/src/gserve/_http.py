@@ -181,7 +181,11 @@ class ProtocolError(Exception):
 
 
 class Request:
-    """One request head, as :meth:`RequestParser.next_request` returns it.
+    """Request(method, target, version, headers, content_length=None, chunked=False,
+        keep_alive=True, expect_continue=False, upgrade=False)
+--
+
+    One request head, as :meth:`RequestParser.next_request` returns it.
 
     Native strings are the latin-1 decoded bytes, as PEP 3333 wants.
 
@@ -249,7 +253,11 @@ class Request:
 
 
 class RequestParser:
-    """The request parser of one connection (see the module docstring).
+    """RequestParser(max_request_line=8192, max_header_size=65536, max_header_count=100,
+              max_body_size=None)
+--
+
+    The request parser of one connection (see the module docstring).
 
     :param max_request_line: the longest request line accepted, in bytes with
         its CRLF (else 414); also the longest chunk-size line (else 400).

@@ -49,7 +49,10 @@ THREADING_NAMES = ("Lock", "RLock", "Semaphore", "BoundedSemaphore")
 
 
 class Semaphore(Linkable):
-    """Permits: ``acquire()`` takes one (blocking while none is free), ``release()`` adds one.
+    """Semaphore(value=1)
+--
+
+    Permits: ``acquire()`` takes one (blocking while none is free), ``release()`` adds one.
 
     ``Semaphore(value=1)``; ``ValueError`` if ``value`` is negative. Also a
     context manager, and a linkable: ``rawlink(callback)`` calls

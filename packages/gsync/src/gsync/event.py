@@ -55,7 +55,10 @@ _NONE = object()
 
 
 class Event(Linkable):
-    """A flag that greenlets can wait for: ``threading.Event`` across greenlets.
+    """Event()
+--
+
+    A flag that greenlets can wait for: ``threading.Event`` across greenlets.
 
     ``set()`` sets the flag and wakes every waiter, ``clear()`` resets it,
     ``wait()`` blocks until it is set. Links (``rawlink``) are called in the
@@ -152,7 +155,10 @@ class Event(Linkable):
 
 
 class AsyncResult(Linkable):
-    """A one-time event that stores a value or an exception.
+    """AsyncResult()
+--
+
+    A one-time event that stores a value or an exception.
 
     ``set(value)`` or ``set_exception(exc)`` wakes every greenlet blocked in
     ``get()``/``wait()``; later calls do not block. Calling the instance with

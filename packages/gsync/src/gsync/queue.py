@@ -86,7 +86,10 @@ class _Putter:
 
 
 class Queue:
-    """A FIFO queue; ``Queue(maxsize=None)``.
+    """Queue(maxsize=None)
+--
+
+    A FIFO queue; ``Queue(maxsize=None)``.
 
     ``maxsize`` None or negative: unbounded. ``0``: a channel (``put()``
     blocks until a ``get()`` takes the item; ``empty()`` and ``full()`` are
