@@ -179,9 +179,6 @@ class FileObjectThread(FileObjectBase):
                  threadpool: Any = None, lock: Any = True, bufsize: int | None = None,
                  close: bool | None = None) -> None:
         buffering, closefd = _options(buffering, bufsize, closefd, close)
-        super().__init__(_open_io(fobj, _check_mode(mode), buffering, closefd, encoding,
-                                  errors, newline))
-        self.threadpool = threadpool if threadpool is not None else _ghub.get_hub().threadpool
         if lock is True:
             lock = _Semaphore(1)
         elif lock is False:
@@ -189,6 +186,9 @@ class FileObjectThread(FileObjectBase):
         elif not (hasattr(lock, "__enter__") and hasattr(lock, "__exit__")):
             raise TypeError(f"lock must be True, False or a lock, not {type(lock).__name__}")
         self.lock = lock
+        self.threadpool = threadpool if threadpool is not None else _ghub.get_hub().threadpool
+        super().__init__(_open_io(fobj, _check_mode(mode), buffering, closefd, encoding,
+                                  errors, newline))
 
     def _apply(self, method: Any, *args: Any) -> Any:
         with self.lock:
