@@ -47,7 +47,7 @@ import subprocess as _subprocess
 import threading as _threading
 import types as _types
 import warnings as _warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ghub as _ghub
 from gnet import os as _gos
@@ -183,15 +183,16 @@ _std_wait = _rebind(_subprocess.Popen._wait)
 _blocking_waitpid = _gos._waitpid
 
 
-class Popen(_subprocess.Popen):
+class Popen(_subprocess.Popen[Any]):
     """``subprocess.Popen`` whose pipes, ``communicate()`` and ``wait()`` block the caller only.
 
     Same arguments, attributes and errors as the stdlib's; see the module
     docstring for how it works and what still blocks.
     """
 
-    __init__ = _rebind(_subprocess.Popen.__init__)
-    _communicate = _rebind(_subprocess.Popen._communicate)
+    if not TYPE_CHECKING:   # the stdlib's signatures, for type checkers
+        __init__ = _rebind(_subprocess.Popen.__init__)
+        _communicate = _rebind(_subprocess.Popen._communicate)
 
     def _try_wait(self, wait_flags: int) -> tuple[int, int]:
         try:
@@ -221,14 +222,17 @@ class Popen(_subprocess.Popen):
 Popen.__module__ = __name__
 
 _globals["Popen"] = Popen
-run = _rebind(_subprocess.run)
-_globals["run"] = run
-call = _rebind(_subprocess.call)
-_globals["call"] = call
-check_call = _rebind(_subprocess.check_call)
-check_output = _rebind(_subprocess.check_output)
-_globals["check_output"] = check_output
-getstatusoutput = _rebind(_subprocess.getstatusoutput)
-_globals["getstatusoutput"] = getstatusoutput
-getoutput = _rebind(_subprocess.getoutput)
+if TYPE_CHECKING:   # the stdlib's functions, so their signatures are the stdlib's
+    from subprocess import call, check_call, check_output, getoutput, getstatusoutput, run
+else:
+    run = _rebind(_subprocess.run)
+    _globals["run"] = run
+    call = _rebind(_subprocess.call)
+    _globals["call"] = call
+    check_call = _rebind(_subprocess.check_call)
+    check_output = _rebind(_subprocess.check_output)
+    _globals["check_output"] = check_output
+    getstatusoutput = _rebind(_subprocess.getstatusoutput)
+    _globals["getstatusoutput"] = getstatusoutput
+    getoutput = _rebind(_subprocess.getoutput)
 
