@@ -57,15 +57,17 @@ from gnet._private import wait_fd as _wait_fd
 from gnet.select import _POLLIN, _POLLOUT, _std_poll, _std_select
 
 # The names this module provides in place of the stdlib's (gmonkey's patch_os patches these).
-__implements__ = [name for name in ("fork", "forkpty", "waitpid", "wait", "wait3", "wait4",
-                                    "read", "write") if hasattr(_os, name)]
+__implements__ = ["fork", "forkpty", "waitpid", "wait", "wait3", "wait4", "read", "write"]
 # gevent's additions.
 __extensions__ = ["tp_read", "tp_write", "make_nonblocking", "nb_read", "nb_write",
                   "fork_gevent", "forkpty_gevent", "fork_and_watch", "forkpty_and_watch"]
-if not hasattr(_os, "forkpty"):
-    __extensions__ = [n for n in __extensions__ if "forkpty" not in n]
 
-__all__ = __implements__ + __extensions__
+# (POSIX only: fcntl above. Every POSIX system Python supports has these.)
+__all__ = [
+    "fork", "forkpty", "waitpid", "wait", "wait3", "wait4", "read", "write",
+    "tp_read", "tp_write", "make_nonblocking", "nb_read", "nb_write", "fork_gevent",
+    "forkpty_gevent", "fork_and_watch", "forkpty_and_watch",
+]
 
 # The stdlib's functions, taken at import: gmonkey may later put ours in their place.
 _fork = _os.fork

@@ -47,6 +47,16 @@ import subprocess as _subprocess
 import threading as _threading
 import types as _types
 import warnings as _warnings
+from subprocess import (
+    DEVNULL,
+    PIPE,
+    STDOUT,
+    CalledProcessError,
+    CompletedProcess,
+    SubprocessError,
+    TimeoutExpired,
+    list2cmdline,
+)
 from typing import TYPE_CHECKING, Any
 
 import ghub as _ghub
@@ -60,16 +70,15 @@ __implements__ = ["Popen", "call", "check_call", "check_output", "run", "getoutp
 # gnet's additions.
 __extensions__ = ["CooperativeFileIO", "cooperative_io"]
 # The stdlib's own objects, re-exported unchanged.
-__imports__ = [name for name in ("PIPE", "STDOUT", "DEVNULL", "SubprocessError",
-                                 "CalledProcessError", "TimeoutExpired", "CompletedProcess",
-                                 "list2cmdline")
-               if hasattr(_subprocess, name)]
+__imports__ = ["PIPE", "STDOUT", "DEVNULL", "SubprocessError", "CalledProcessError",
+               "TimeoutExpired", "CompletedProcess", "list2cmdline"]
 
-__all__ = __implements__ + __extensions__ + __imports__
-
-for _name in __imports__:
-    globals()[_name] = getattr(_subprocess, _name)
-del _name
+__all__ = [
+    "Popen", "call", "check_call", "check_output", "run", "getoutput", "getstatusoutput",
+    "CooperativeFileIO", "cooperative_io",
+    "PIPE", "STDOUT", "DEVNULL", "SubprocessError", "CalledProcessError", "TimeoutExpired",
+    "CompletedProcess", "list2cmdline",
+]
 
 _PIPE_BUF = getattr(_select, "PIPE_BUF", 512)   # what a writable pipe always takes
 _CHUNK = 65536
@@ -214,7 +223,7 @@ class Popen(_subprocess.Popen[Any]):
         except _ghub.Timeout as exc:
             if exc is not timer:
                 raise
-            raise _subprocess.TimeoutExpired(self.args, timeout) from None
+            raise TimeoutExpired(self.args, timeout) from None
         finally:
             timer.cancel()
 
@@ -223,7 +232,12 @@ Popen.__module__ = __name__
 
 _globals["Popen"] = Popen
 if TYPE_CHECKING:   # the stdlib's functions, so their signatures are the stdlib's
-    from subprocess import call, check_call, check_output, getoutput, getstatusoutput, run
+    from subprocess import call as call
+    from subprocess import check_call as check_call
+    from subprocess import check_output as check_output
+    from subprocess import getoutput as getoutput
+    from subprocess import getstatusoutput as getstatusoutput
+    from subprocess import run as run
 else:
     run = _rebind(_subprocess.run)
     _globals["run"] = run
