@@ -20,15 +20,23 @@ import ghub.util
 import gmonkey
 import gnet.asyncio
 import gnet.dns
+import gnet.fileobject
+import gnet.os
 import gnet.select
 import gnet.socket
 import gnet.ssl
+import gnet.subprocess
 import gserve.pywsgi
 import gserve.server
 import gstack
 import gstack.event
+import gstack.fileobject
 import gstack.monkey
+import gstack.os
 import gstack.pool
+import gstack.signal
+import gstack.subprocess
+import gstack.threading
 import gsync
 from ghub import Greenlet, Timeout
 from gstack import queue, socket
@@ -170,6 +178,34 @@ def asyncio_on_the_hub() -> None:
     selector = gnet.asyncio.HubSelector()
     assert_type(selector.select(0.1), list[tuple[selectors.SelectorKey, int]])
     selector.close()
+
+
+def processes_and_files() -> None:
+    done = gnet.subprocess.run(["true"], capture_output=True, timeout=5)
+    assert_type(done.returncode, int)
+    assert_type(gnet.subprocess.check_output(["echo"], text=True), str)
+    assert_type(gnet.subprocess.call(["true"]), int)
+    proc = gnet.subprocess.Popen(["cat"], stdin=gnet.subprocess.PIPE)
+    assert_type(proc.wait(timeout=1), int)
+    assert_type(gstack.subprocess.Popen, type[gnet.subprocess.Popen])
+    r, w = stdsocket.socketpair()
+    assert_type(gnet.os.make_nonblocking(r.fileno()), bool)
+    assert_type(gnet.os.nb_write(w.fileno(), b"x"), int)
+    assert_type(gnet.os.nb_read(r.fileno(), 1), bytes)
+    assert_type(gnet.os.tp_read(r.fileno(), 1), bytes)
+    assert_type(gnet.os.waitpid(proc.pid, 0), tuple[int, int])
+    assert_type(gstack.os.tp_write(w.fileno(), b"y"), int)
+    f = gnet.fileobject.FileObjectThread(r.fileno(), "rb", closefd=False)
+    assert_type(f, gnet.fileobject.FileObjectThread)
+    f.close()
+    posix = gstack.fileobject.FileObjectPosix(w.fileno(), "wb", closefd=False)
+    assert_type(posix, gnet.fileobject.FileObjectPosix)
+    assert_type(gstack.fileobject.FileObject, type[gnet.fileobject.FileObjectThread])
+    assert_type(gnet.dns.set_resolver_kind("thread"), str)
+    assert_type(gnet.dns.resolver_kind(), str)
+    gcore.dns_shutdown(fail_requests=True)
+    assert_type(gstack.threading.main_native_thread().name, str)
+    gstack.signal.signal(15, gstack.signal.getsignal(15))
 
 
 def serve_layer() -> None:

@@ -256,6 +256,31 @@ def test_shutdown_ends_pending_queries(loop, server):
     assert repr(r).endswith("closed>")
 
 
+def test_shutdown_without_failing_drops_pending_queries(loop, server):
+    r = gcore.Resolver(loop, nameservers=[f"127.0.0.1:{server.port}"], resolv_conf=None)
+    results = []
+    a = r.resolve_ipv4("slow.test", 0, collect(results))
+    b = r.getaddrinfo("slow.test", 80, collect(results))
+    r.shutdown(fail_requests=False)
+    assert r.closed and not a.pending and not b.pending
+    assert loop.ref_count == 0          # nothing keeps the loop running for them
+    loop.run()
+    assert results == []                # their callbacks are never called
+
+
+def test_dns_shutdown_fail_requests(default_loop, server):
+    # The 0.13 signature: dns_shutdown(fail_requests=0) drops, a true value fails them.
+    for fail, expected in ((False, []), (True, [(gcore.DNS_ERR_SHUTDOWN, gcore.DNS_IPv4_A, 0,
+                                                  [])])):
+        gcore.get_default_resolver().set_nameservers([("127.0.0.1", server.port)])
+        results = []
+        gcore.dns_resolve_ipv4("slow.test", 0, collect(results))
+        gcore.dns_shutdown(fail_requests=fail)
+        gcore.dispatch()
+        assert results == expected, fail
+    gcore.dns_shutdown()                 # no resolver: nothing to do
+
+
 def test_callback_error_goes_to_the_loop_error_handler(loop, resolver):
     errors = []
     loop.error_handler = lambda context, t, v, tb: errors.append((context, t))

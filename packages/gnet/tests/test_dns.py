@@ -293,3 +293,81 @@ def test_no_nameserver_is_a_temporary_failure(dns):
     assert info.value.errno == socket.EAI_AGAIN
     with pytest.raises(socket.herror):
         socket.gethostbyaddr("10.0.0.1")
+
+
+# -- the system resolver in the thread pool (GSTACK_RESOLVER=thread) ----------------------
+
+
+@pytest.fixture
+def thread_resolver():
+    previous = gnet.dns.set_resolver_kind("thread")
+    yield
+    gnet.dns.set_resolver_kind(previous)
+
+
+def test_thread_resolver_asks_the_system_not_evdns(dns, tmp_path, thread_resolver):
+    # evdns has no nameserver and a hosts file without localhost: it cannot answer.
+    # The C library's resolver (NSS: /etc/hosts, its built-in localhost) can.
+    empty = tmp_path / "hosts"
+    empty.write_text("# nothing\n")
+    gnet.dns.set_hosts_file(str(empty))
+    try:
+        gnet.dns.get_resolver().set_nameservers([])
+        assert gnet.dns.resolver_kind() == "thread"
+        expected = stdsocket.getaddrinfo("localhost", 80, 0, stdsocket.SOCK_STREAM)
+        assert socket.getaddrinfo("localhost", 80, 0, stdsocket.SOCK_STREAM) == expected
+        assert socket.gethostbyname("localhost") == stdsocket.gethostbyname("localhost")
+        assert socket.gethostbyname_ex("localhost") == stdsocket.gethostbyname_ex("localhost")
+        assert socket.getnameinfo(("127.0.0.1", 80), stdsocket.NI_NUMERICSERV) == \
+            stdsocket.getnameinfo(("127.0.0.1", 80), stdsocket.NI_NUMERICSERV)
+        with pytest.raises(stdsocket.gaierror):   # the system's error, raised here
+            socket.getaddrinfo("localhost", "no-such-service", 0, stdsocket.SOCK_STREAM)
+        assert ghub.get_hub().threadpool.size >= 1   # the calls went through the pool
+        gnet.dns.set_resolver_kind("evdns")
+        with pytest.raises(stdsocket.gaierror) as info:
+            socket.gethostbyname("localhost")       # evdns: nobody to ask
+        assert info.value.errno == stdsocket.EAI_AGAIN
+    finally:
+        gnet.dns.set_hosts_file(None)
+
+
+def test_thread_resolver_lets_other_greenlets_run(thread_resolver):
+    ticks = []
+
+    def ticker():
+        for _ in range(3):
+            ticks.append(1)
+            ghub.sleep(0)
+
+    t = ghub.spawn(ticker)
+    results = [ghub.spawn(socket.gethostbyname, "localhost") for _ in range(4)]
+    ghub.joinall(results, timeout=10, raise_error=True)
+    t.get(timeout=5)
+    assert len(ticks) == 3
+    assert {g.value for g in results} == {stdsocket.gethostbyname("localhost")}
+
+
+def test_resolver_kind_checks_its_argument():
+    with pytest.raises(ValueError, match="'evdns' or 'thread'"):
+        gnet.dns.set_resolver_kind("libc")
+    with pytest.raises(TypeError, match="must be a str"):
+        gnet.dns.set_resolver_kind(None)
+    assert gnet.dns.resolver_kind() == "evdns"
+    assert gnet.dns.RESOLVER_KINDS == ("evdns", "thread")
+
+
+def test_gstack_resolver_environment_variable():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    code = "import gnet.dns; print(gnet.dns.resolver_kind())"
+    for value, expected in (("thread", "thread"), ("evdns", "evdns"), ("", "evdns")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=dict(env, GSTACK_RESOLVER=value), timeout=60)
+        assert out.stdout.strip() == expected, out.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(env, GSTACK_RESOLVER="nss"), timeout=60)
+    assert out.returncode != 0
+    assert "GSTACK_RESOLVER must be 'evdns' or 'thread', not 'nss'" in out.stderr

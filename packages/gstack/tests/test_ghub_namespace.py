@@ -25,9 +25,25 @@ def test_top_level_has_the_0_13_names():
 
 def test_top_level_names_are_ghubs_objects():
     for name in TOP_LEVEL_0_13:
-        if name == "core":
+        if name in ("core", "signal"):
             continue
         assert getattr(gstack, name) is getattr(ghub, name), name
+
+
+def test_top_level_signal_is_the_module_and_the_0_13_function(monkeypatch):
+    # gstack.signal is today's gevent.signal module; calling it is 0.13's gevent.signal().
+    import types
+
+    import gstack.signal
+
+    assert isinstance(gstack.signal, types.ModuleType)
+    assert gstack.signal.__name__ == "gstack.signal"
+    calls = []
+    monkeypatch.setattr(gstack.signal, "_signal_handler",
+                        lambda *args, **kwargs: calls.append((args, kwargs)) or "handle")
+    assert gstack.signal(10, print, 1, end="") == "handle"
+    assert calls == [((10, print, 1), {"end": ""})]
+    assert gstack.signal_handler is ghub.signal
 
 
 def test_submodules_are_importable_attributes():

@@ -582,12 +582,14 @@ cdef class Resolver:
 
     # -- shutting down ---------------------------------------------------------
 
-    def shutdown(self):
+    def shutdown(self, fail_requests=True):
         """End every pending query and release libevent's resolver.
 
-        Each pending query's callback is called from the loop with
-        ``DNS_ERR_SHUTDOWN`` (``DNS_EAI_CANCEL`` for :meth:`getaddrinfo`).
-        Idempotent.
+        With ``fail_requests`` true (the default), each pending query's
+        callback is called from the loop with ``DNS_ERR_SHUTDOWN``
+        (``DNS_EAI_CANCEL`` for :meth:`getaddrinfo`); with it false, the
+        pending queries are dropped as by :meth:`dns_request.cancel`: their
+        callbacks are never called. Idempotent.
         """
         if self._base == NULL or self._closing:
             return
@@ -596,8 +598,11 @@ cdef class Resolver:
             self._free_base()
             return
         for req in list(self._requests):
-            (<dns_request>req)._shutdown = True
-            (<dns_request>req)._cancel_in_libevent()
+            if fail_requests:
+                (<dns_request>req)._shutdown = True
+                (<dns_request>req)._cancel_in_libevent()
+            else:
+                (<dns_request>req).cancel()
 
     def _free_base(self):
         if self._base != NULL and not self._requests:
@@ -668,16 +673,19 @@ def dns_init():
     get_default_resolver()
 
 
-def dns_shutdown():
-    """Shut down the default resolver; pending requests end with ``DNS_ERR_SHUTDOWN``.
+def dns_shutdown(fail_requests=False):
+    """Shut down the default resolver and end its pending requests (the 0.13 signature).
 
+    ``fail_requests`` false (the default, as libevent's ``evdns_shutdown(0)``):
+    the pending requests are dropped, their callbacks never called; true:
+    each one's callback is called from the loop with ``DNS_ERR_SHUTDOWN``.
     The next ``dns_*`` call makes a new resolver.
     """
     global _default_resolver
     if _default_resolver is not None:
         resolver = _default_resolver
         _default_resolver = None
-        resolver.shutdown()
+        resolver.shutdown(fail_requests)
 
 
 def dns_resolve_ipv4(name, flags, callback):

@@ -246,7 +246,7 @@ cdef class Loop:
         if self.default:
             # After a fork the default resolver's sockets are shared with the
             # parent: end it here; the next query makes a fresh one.
-            dns_shutdown()
+            dns_shutdown(True)
 
     # -- liveness ------------------------------------------------------------
 

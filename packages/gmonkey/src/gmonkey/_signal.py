@@ -31,6 +31,7 @@ from __future__ import annotations
 import signal as _signal_module
 import sys
 from _thread import get_ident as _native_get_ident
+from typing import Any
 
 from greenlet import getcurrent, greenlet
 
@@ -101,7 +102,7 @@ def _unwrap(handler):
     return handler.handler if isinstance(handler, _Handler) else handler
 
 
-def signal(signalnum, handler):
+def signal(signalnum: int, handler: Any) -> Any:
     """``signal.signal``: install ``handler`` for ``signalnum``; return the previous one.
 
     A callable handler runs as described in the module docstring. Same
@@ -115,7 +116,7 @@ def signal(signalnum, handler):
     return _unwrap(_signal(signalnum, installed))
 
 
-def getsignal(signalnum):
+def getsignal(signalnum: int) -> Any:
     """``signal.getsignal``: the handler as it was given to :func:`signal`."""
     return _unwrap(_getsignal(signalnum))
 

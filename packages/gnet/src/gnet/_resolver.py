@@ -42,6 +42,6 @@ def reset_resolver():
     _state.resolver = None
     if resolver is not None:
         if resolver is gcore.get_default_resolver():
-            gcore.dns_shutdown()
+            gcore.dns_shutdown(fail_requests=True)
         else:
             resolver.shutdown()

@@ -24,13 +24,31 @@ the stdlib's error numbers.
 To point the resolver at another nameserver (tests do)::
 
     gnet.dns.get_resolver().set_nameservers([("127.0.0.1", 5353)])
+
+The system resolver instead of evdns
+------------------------------------
+
+evdns reads ``/etc/hosts`` and asks the nameservers of ``/etc/resolv.conf``.
+Hosts whose name service is more than that (NSS modules: mDNS, LDAP, NIS,
+systemd-resolved's names...) can have ``gnet.socket``'s name functions
+(``getaddrinfo``, ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``,
+``getnameinfo``, hence ``getfqdn`` and ``create_connection``) call the
+stdlib's, i.e. the C library's resolver, in the hub's thread pool: only the
+calling greenlet waits, and several lookups run at once in as many pool
+threads. Choose it for the whole process with the environment variable
+``GSTACK_RESOLVER=thread`` (read when this module is imported; ``evdns``,
+the default, or unset for evdns), or at run time with
+``set_resolver_kind("thread")``. The 0.13 functions of this module
+(``resolve_ipv4``...) are DNS queries and always use evdns.
 """
 
 from __future__ import annotations
 
+import os as _os
 import socket as _stdsocket
 
 import gcore
+import gsync.threadpool  # noqa: F401  (plugs the thread pool class into ghub.Hub)
 from gcore import (
     DNS_ERR_NODATA,
     DNS_ERR_NONE,
@@ -46,8 +64,45 @@ from gnet._resolver import get_resolver, reset_resolver
 
 __all__ = [
     "DNSError", "resolve_ipv4", "resolve_ipv6", "resolve_reverse", "resolve_reverse_ipv6",
-    "get_resolver", "reset", "set_hosts_file", "DNS_QUERY_NO_SEARCH",
+    "get_resolver", "reset", "set_hosts_file", "DNS_QUERY_NO_SEARCH", "RESOLVER_KINDS",
+    "resolver_kind", "set_resolver_kind",
 ]
+
+#: What :func:`set_resolver_kind` (and ``GSTACK_RESOLVER``) accept.
+RESOLVER_KINDS = ("evdns", "thread")
+
+
+def _check_kind(kind: object, where: str) -> str:
+    if not isinstance(kind, str):
+        raise TypeError(f"{where} must be a str, not {type(kind).__name__}")
+    if kind not in RESOLVER_KINDS:
+        raise ValueError(f"{where} must be 'evdns' or 'thread', not {kind!r}")
+    return kind
+
+
+_kind = _check_kind(_os.environ.get("GSTACK_RESOLVER") or "evdns",
+                    "the environment variable GSTACK_RESOLVER")
+
+
+def resolver_kind() -> str:
+    """How ``gnet.socket`` resolves names: ``"evdns"`` (the default) or ``"thread"``."""
+    return _kind
+
+
+def set_resolver_kind(kind: str) -> str:
+    """Resolve ``gnet.socket``'s names with evdns (``"evdns"``) or the system's resolver
+    in the hub's thread pool (``"thread"``), for the whole process; return the previous kind.
+
+    ``TypeError``/``ValueError`` for anything else. See the module docstring.
+    """
+    global _kind
+    previous, _kind = _kind, _check_kind(kind, "kind")
+    return previous
+
+
+def system_call(function, *args):
+    """``function(*args)`` (a blocking resolver call of the stdlib) in the hub's thread pool."""
+    return get_hub().threadpool.apply(function, args)
 
 
 class DNSError(_stdsocket.gaierror):

@@ -56,6 +56,7 @@ from gcore import EV_READ, EV_TIMEOUT, EV_WRITE
 from ghub import get_hub as _get_hub
 from ghub.checks import socket_timeout as _socket_timeout
 from gnet import _private
+from gnet import dns as _dns
 from gnet._private import CLOSED as _CLOSED
 from gnet._private import RETRY as _RETRY
 from gnet.dns import gai_error as _gai_error
@@ -94,6 +95,8 @@ _std_getaddrinfo = _stdsocket.getaddrinfo
 _std_getnameinfo = _stdsocket.getnameinfo
 _std_gethostbyname = _stdsocket._socket.gethostbyname
 _std_gethostbyname_ex = _stdsocket._socket.gethostbyname_ex
+_std_gethostbyaddr = _stdsocket._socket.gethostbyaddr
+_system_call = _dns.system_call
 _std_socketpair = _stdsocket._socket.socketpair
 _std_create_server = _stdsocket.create_server
 _inet_pton = _stdsocket.inet_pton
@@ -659,8 +662,11 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
 
     Numeric hosts (and ``None``) are handled by the stdlib without any
     lookup; names come from the hosts file or DNS. Raises ``socket.gaierror``
-    with the stdlib's ``EAI_*`` numbers.
+    with the stdlib's ``EAI_*`` numbers. With the thread resolver (see
+    :mod:`gnet.dns`), the stdlib's runs in the hub's thread pool.
     """
+    if _dns._kind == "thread":
+        return _system_call(_std_getaddrinfo, host, port, family, type, proto, flags)
     if host is None or host == "" or host == b"":
         return _std_getaddrinfo(host, port, family, type, proto, flags)
     try:
@@ -685,6 +691,8 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
 def gethostbyname(hostname):
     """The IPv4 address (a str) of ``hostname``; cooperative. Raises ``socket.gaierror``."""
     _check_str("gethostbyname", hostname)
+    if _dns._kind == "thread":
+        return _system_call(_std_gethostbyname, hostname)
     if hostname == "" or _is_numeric(hostname, _AF_INET):
         return _std_gethostbyname(hostname)
     _canonical, _aliases, addresses = _lookup_host(hostname, _AF_INET)
@@ -694,6 +702,8 @@ def gethostbyname(hostname):
 def gethostbyname_ex(hostname):
     """``(hostname, aliases, [IPv4 addresses])`` of ``hostname``; cooperative."""
     _check_str("gethostbyname_ex", hostname)
+    if _dns._kind == "thread":
+        return _system_call(_std_gethostbyname_ex, hostname)
     if hostname == "" or _is_numeric(hostname, _AF_INET):
         return _std_gethostbyname_ex(hostname)
     canonical, aliases, addresses = _lookup_host(hostname, _AF_INET)
@@ -708,6 +718,8 @@ def gethostbyaddr(ip_address):
     ``socket.gaierror`` when a name given instead does not resolve.
     """
     _check_str("gethostbyaddr", ip_address)
+    if _dns._kind == "thread":
+        return _system_call(_std_gethostbyaddr, ip_address)
     if _is_numeric(ip_address):
         infos = _std_getaddrinfo(ip_address, None, 0, 0, 0, _AI_NUMERICHOST)
     else:
@@ -729,6 +741,8 @@ def getnameinfo(sockaddr, flags):
     without a name raises ``socket.gaierror``, otherwise its numeric form is
     returned. Bad arguments raise the stdlib's ``TypeError``/``OverflowError``.
     """
+    if _dns._kind == "thread":
+        return _system_call(_std_getnameinfo, sockaddr, flags)
     try:
         flags = _index(flags)
         numeric_host, service = _std_getnameinfo(sockaddr, flags | _NI_NUMERICHOST)

@@ -56,7 +56,8 @@ __imports__ = [
     and name not in ("namedtuple",)
 ]
 
-__all__ = [n for n in __implements__ if not n.startswith("_")] + __imports__
+# As gevent's: the private context factories too (gevent.ssl._create_unverified_context).
+__all__ = __implements__ + __imports__
 
 for _name in __imports__:
     globals()[_name] = getattr(_stdssl, _name)

@@ -16,6 +16,11 @@ class SSLContext(_stdssl.SSLContext):
 def create_default_context(purpose: _stdssl.Purpose = ..., *, cafile: str | None = None,
                            capath: str | None = None,
                            cadata: str | bytes | None = None) -> SSLContext: ...
+def _create_unverified_context(protocol: int | None = None, *, cert_reqs: int = ...,
+                               check_hostname: bool = False, purpose: _stdssl.Purpose = ...,
+                               certfile: str | None = None, keyfile: str | None = None,
+                               cafile: str | None = None, capath: str | None = None,
+                               cadata: str | bytes | None = None) -> SSLContext: ...
 def get_server_certificate(addr: tuple[str, int], ssl_version: int = ...,
                            ca_certs: str | None = None, timeout: float = ...) -> str: ...
 def wrap_socket(sock: Any, keyfile: str | None = None, certfile: str | None = None,

@@ -32,7 +32,6 @@ from ghub import (
     killall,
     reinit,
     shutdown,
-    signal,
     sleep,
     spawn,
     spawn_later,
@@ -42,11 +41,12 @@ from ghub import (
     spawn_raw,
     with_timeout,
 )
-from gstack import core, greenlet, hub, local, timeout, util  # noqa: F401  (the submodules)
-from gsync.wait import iwait, wait
+from ghub import signal as signal_handler
 
-# gevent's newer name for ``signal`` (the function that runs a handler on a signal).
-signal_handler = signal
+# The submodules. ``gstack.signal`` is the module of today's gevent and, being callable,
+# the 0.13 function too: ``gstack.signal(signum, handler, *args)`` is ``signal_handler(...)``.
+from gstack import core, greenlet, hub, local, signal, timeout, util  # noqa: F401
+from gsync.wait import iwait, wait
 
 
 def getswitchinterval():
