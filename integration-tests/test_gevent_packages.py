@@ -93,16 +93,6 @@ def test_gevent_websocket_echo_on_gstack_pywsgi():
         assert_concurrent(elapsed)
 
 
-def _greenlet_has(*names):
-    import ghub
-
-    return all(hasattr(ghub.Greenlet, name) for name in names)
-
-
-@pytest.mark.xfail(not _greenlet_has("name", "exc_info"), run=False,
-                   reason="locust stops its users through Greenlet.name and Greenlet.exc_info, "
-                          "issue 14's Greenlet items (another branch); without them its "
-                          "shutdown greenlet fails and the run never ends")
 def test_locust_headless_against_a_gstack_wsgi_server(tmp_path):
     """Proves: locust, unmodified and run as `locust --headless -u 50 -r 50 -t
     5s` through the compatibility mode (its `import gevent`, `gevent.pool`,
