@@ -1,0 +1,143 @@
+"""Each gstack layer checks, on import, that the layers under it are gstack's own.
+
+The import names of gstack's layers (``gcore``, ``ghub``, ``gsync``, ``gnet``,
+``gstack``...) are other projects' distribution names on the public package
+index, so gstack distributes each layer as ``gstack-`` + its import name
+(``gstack-gcore``...; the meta-package ``gstack`` as ``gstack-all``). A layer
+can still meet another project's module of a lower layer's name: PyPI's
+``gcore`` installed beside (or over) gstack-gcore, a folder named ``gcore``
+earlier on ``sys.path``. It would then fail somewhere inside, with a message
+about a missing name. Instead, each layer's ``__init__`` calls
+``require(__name__)`` before importing the layers under it, and gets an
+``ImportError`` that says which distribution owns the module it found and which
+one it needs.
+
+The check reads the installed metadata only (nothing of the lower layer is
+imported): for each ``gstack-*`` requirement of the importing layer's
+distribution, the module that ``import`` would find must be the file that the
+required distribution installed (same path, same hash as its ``RECORD``). A
+layer that is not installed as a distribution (run from a source tree) and an
+editable install are not checked. Each layer is checked once per process.
+
+This module is a top-level one, shipped in gstack-gcore, so that a foreign
+``gcore`` package cannot hide it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from importlib import metadata, util
+
+__all__ = ["distribution_name", "require"]
+
+PREFIX = "gstack-"
+META, META_DISTRIBUTION = "gstack", "gstack-all"
+
+_checked: set[str] = set()
+
+
+def distribution_name(name: str) -> str:
+    """The distribution of gstack's layer imported as ``name``: ``gstack-<name>`` or gstack-all."""
+    return META_DISTRIBUTION if name == META else PREFIX + name
+
+
+def _layer(requirement: str) -> str | None:
+    """The import name of the gstack layer that ``requirement`` names, unless it is for an extra."""
+    if "extra" in requirement.partition(";")[2]:
+        return None
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    name = re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
+    if name == META_DISTRIBUTION:
+        return META
+    return name[len(PREFIX) :] if name.startswith(PREFIX) else None
+
+
+def _same(path: str, located: os.PathLike[str] | str) -> bool:
+    try:
+        return os.path.samefile(path, located)
+    except OSError:
+        return False
+
+
+def _installed(dist: metadata.Distribution, name: str, origin: str) -> bool | None:
+    """Whether ``dist`` installed the module ``name`` Python finds at ``origin``.
+
+    True if it installed that very file, unchanged; False if it installed the
+    module elsewhere (``origin`` shadows it) or its file was overwritten since;
+    None if it lists no file of that module (an editable install).
+    """
+    relative = f"{name}/{os.path.basename(origin)}"  # gcore/__init__.py
+    for file in dist.files or ():
+        if file.as_posix() != relative:
+            continue
+        if not _same(origin, dist.locate_file(file)):
+            return False
+        if file.hash is None:
+            return True
+        with open(origin, "rb") as source:
+            digest = hashlib.new(file.hash.mode, source.read()).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == file.hash.value
+    return None
+
+
+def _owners(origin: str) -> list[str]:
+    """``name version`` of every installed distribution that lists the file ``origin``."""
+    found = []
+    for dist in metadata.distributions():
+        if any(_same(origin, dist.locate_file(f)) for f in dist.files or () if f.suffix == ".py"):
+            found.append(f"{dist.metadata['Name']} {dist.version}")
+    return sorted(set(found))
+
+
+def _check(importer: str, name: str, requirement: str) -> None:
+    needed = distribution_name(name)
+    spec = util.find_spec(name)  # a top-level name: finds it without importing it
+    if spec is None or spec.origin in (None, "namespace"):
+        raise ImportError(
+            f"{importer} needs the layer {name} from the distribution {needed}, which is not"
+            f" installed: pip install '{requirement}'", name=name)
+    try:
+        ours = metadata.distribution(needed)
+    except metadata.PackageNotFoundError:
+        ours = None
+    verdict = None if ours is None else _installed(ours, name, spec.origin)
+    if verdict or (ours is not None and verdict is None):
+        return  # gstack's file; or an editable install, whose RECORD lists no module files
+    owners = _owners(spec.origin)
+    if owners:
+        owner = f"belongs to the distribution {' and '.join(owners)}"
+        if ours is not None:
+            owner += f", not to {needed} {ours.version}"
+    else:
+        owner = "belongs to no installed distribution (a folder of that name earlier on sys.path?)"
+    fix = f"pip uninstall {owners[0].split()[0]}" if owners and ours is None else ""
+    raise ImportError(
+        f"{importer} needs the layer {name} from the distribution {needed} ({requirement}),"
+        f" but the module {name} that Python finds, {spec.origin}, {owner}: another project"
+        f" of the same import name. {fix + ', then ' if fix else ''}pip install"
+        f" --force-reinstall '{requirement}'", name=name, path=spec.origin)
+
+
+def require(importer: str) -> None:
+    """Check that the gstack layers under ``importer`` (an import name) are gstack's own.
+
+    Raises ImportError naming the distribution that owns a lower layer's
+    module and the one that is needed. Does nothing when ``importer`` is not
+    installed as a distribution (a source tree).
+    """
+    if importer in _checked:
+        return
+    try:
+        dist = metadata.distribution(distribution_name(importer))
+    except metadata.PackageNotFoundError:
+        _checked.add(importer)
+        return
+    for requirement in dist.requires or ():
+        name = _layer(requirement)
+        if name is not None and name not in _checked:
+            _check(importer, name, requirement)
+            _checked.add(name)
+    _checked.add(importer)
