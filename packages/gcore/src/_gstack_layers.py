@@ -107,18 +107,19 @@ def _check(importer: str, name: str, requirement: str) -> None:
     if verdict or (ours is not None and verdict is None):
         return  # gstack's file; or an editable install, whose RECORD lists no module files
     owners = _owners(spec.origin)
+    found = f"{importer} needs the layer {name} from the distribution {needed} ({requirement})," \
+            f" but the module {name} that Python finds, {spec.origin},"
     if owners:
-        owner = f"belongs to the distribution {' and '.join(owners)}"
-        if ours is not None:
-            owner += f", not to {needed} {ours.version}"
-    else:
-        owner = "belongs to no installed distribution (a folder of that name earlier on sys.path?)"
-    fix = f"pip uninstall {owners[0].split()[0]}" if owners and ours is None else ""
+        mine = f" (not to {needed} {ours.version})" if ours is not None else ""
+        raise ImportError(
+            f"{found} belongs to the distribution {' and '.join(owners)}{mine}: another project"
+            f" of the same import name. Uninstall it (pip uninstall {owners[0].split()[0]}),"
+            f" then pip install --force-reinstall '{requirement}'", name=name, path=spec.origin)
+    fix = "rename it or take it off sys.path" if ours is not None else (
+        f"take it off sys.path and pip install '{requirement}'")
     raise ImportError(
-        f"{importer} needs the layer {name} from the distribution {needed} ({requirement}),"
-        f" but the module {name} that Python finds, {spec.origin}, {owner}: another project"
-        f" of the same import name. {fix + ', then ' if fix else ''}pip install"
-        f" --force-reinstall '{requirement}'", name=name, path=spec.origin)
+        f"{found} belongs to no installed distribution: a folder of that name earlier on"
+        f" sys.path hides {needed}'s; {fix}", name=name, path=spec.origin)
 
 
 def require(importer: str) -> None:
