@@ -155,19 +155,21 @@ def wheel(session, package, tag, pure=False):
     return built
 
 
-def build_artifacts(session, package, outdir, folders):
+def build_artifacts(session, package, outdir, folders, wheel=True):
     """`package`'s sdist, and its wheel built from that sdist (`python -m build`), into `outdir`.
 
     From a clean copy of its sources, as from a fresh clone; the build
     environments take what they need from `folders` only (no index).
+    `wheel=False`: the sdist only. Returns {"sdist": path, "wheel": path}.
     """
     with tempfile.TemporaryDirectory(prefix="gstack-build-") as tmp:
         source = clean_copy(package, Path(tmp))
-        session.run("python", "-m", "build", "--outdir", str(outdir), str(source),
-                    env=build_env(package, folders=folders))
+        session.run("python", "-m", "build", *([] if wheel else ["--sdist"]),
+                    "--outdir", str(outdir), str(source), env=build_env(package, folders=folders))
     stem = package.distribution.replace("-", "_")
+    kinds = {"sdist": ".tar.gz", "wheel": "-*.whl"} if wheel else {"sdist": ".tar.gz"}
     return {kind: max(outdir.glob(f"{stem}-{package.version}{suffix}"))
-            for kind, suffix in (("sdist", ".tar.gz"), ("wheel", "-*.whl"))}
+            for kind, suffix in kinds.items()}
 
 
 def install(session, names, test_extra=None, pure=False):
@@ -330,7 +332,8 @@ def make_install(package):
         lower = [wheel(session, p, tag).parent for p in layers[:-1]]
         own = wheel(session, package, tag)
         with tempfile.TemporaryDirectory(prefix=f"gstack-install-{package.name}-") as tmp:
-            sdist = build_artifacts(session, package, Path(tmp, "dist"), [*lower, third])["sdist"]
+            sdist = build_artifacts(session, package, Path(tmp, "dist"), [*lower, third],
+                                    wheel=False)["sdist"]
             for kind, artifact in (("sdist", sdist), ("wheel", own)):
                 session.log(f"{package.distribution} alone, from its {kind} {artifact.name}")
                 env = Path(tmp, f"venv-{kind}")
