@@ -1,4 +1,4 @@
-"""gstack's sessions: `nox` runs what CI runs (every tests-* session, pure, integration, lint, tools).
+"""gstack's sessions: `nox` runs what CI runs (tests-* sessions, pure, integration, lint, tools).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
@@ -350,12 +350,15 @@ def make_install(package):
                 if not test_files(package.tests):
                     session.log(f"{package.tests.relative_to(ROOT)}/ has no test files yet")
                     continue
-                with tempfile.TemporaryDirectory(prefix="gstack-pytest-") as cwd, session.chdir(cwd):
-                    session.run(python, "-m", "pytest", "-c", str(package.path / "pyproject.toml"),
-                                "--rootdir", str(package.path), "-p", "no:cacheprovider",
-                                *pytest_args(session, package.tests), external=True,
-                                env={"GSTACK_PURE_PYTHON": "0" if package.compiles_python else None},
-                                success_codes=[0, 5] if session.posargs else [0])
+                mode = "0" if package.compiles_python else None  # test_build: compiled
+                with tempfile.TemporaryDirectory(prefix="gstack-pytest-") as cwd:
+                    with session.chdir(cwd):
+                        session.run(python, "-m", "pytest",
+                                    "-c", str(package.path / "pyproject.toml"),
+                                    "--rootdir", str(package.path), "-p", "no:cacheprovider",
+                                    *pytest_args(session, package.tests), external=True,
+                                    env={"GSTACK_PURE_PYTHON": mode},
+                                    success_codes=[0, 5] if session.posargs else [0])
 
     install_alone.__doc__ = (f"Install {package.distribution} alone from its sdist, then its wheel,"
                              " into fresh environments (no index); check and test it.")

@@ -76,7 +76,8 @@ def main():
                 if dep in ALLOWED and dep not in ALLOWED[name]:
                     problems.append(
                         f"{package.path.relative_to(root)}/pyproject.toml: {name} {table}"
-                        f" {dep} ({package.distribution} on {repo_packages.distribution_name(dep)}),"
+                        f" {dep} ({package.distribution} on"
+                        f" {repo_packages.distribution_name(dep)}),"
                         " a layer above or beside it"
                     )
     folders = {layer: root / "packages" / layer for layer in ALLOWED}  # even without pyproject

@@ -77,7 +77,6 @@ __all__ = [
     "lookup",
     "normalize",
     "order",
-    "session_names",
     "source_files",
     "source_hash",
 ]
@@ -223,7 +222,8 @@ def discover(root: Path | str = ROOT) -> dict[str, Package]:
                 f" the import name; the meta-package {META} is {META_DISTRIBUTION})"
             )
         if not (pyproject.parent / "src" / name).is_dir():
-            raise PackageError(f"{pyproject.parent}: no src/{name}/ (the folder is the import name)")
+            raise PackageError(
+                f"{pyproject.parent}: no src/{name}/ (the folder is the import name)")
         raw[name] = (pyproject, config)
     packages = {}
     for name, (pyproject, config) in raw.items():

@@ -47,7 +47,8 @@ class Repo:
         self.add("ghub", ["gstack-gcore>=0.1,<0.2", "greenlet>=3"],
                  build=["gstack-gcore>=0.1,<0.2"], compiled=["ghub.hub"])
         self.add("gsync", ["gstack-ghub>=0.1,<0.2", "gstack-gcore>=0.1,<0.2"],
-                 build=["gstack-gcore>=0.1,<0.2", "gstack-ghub>=0.1,<0.2"], compiled=["gsync.event"])
+                 build=["gstack-gcore>=0.1,<0.2", "gstack-ghub>=0.1,<0.2"],
+                 compiled=["gsync.event"])
         (self.root / "packages/ghub/src/ghub/hub.py").write_text("")
         (self.root / "packages/gsync/src/gsync/event.py").write_text("")
         self.add("gnet", ["gstack-gsync>=0.1,<0.2"])

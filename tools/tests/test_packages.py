@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import packages as repo
 import pytest
+
+import packages as repo
 
 TOOLS = Path(__file__).resolve().parents[1]
 
