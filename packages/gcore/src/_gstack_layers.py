@@ -19,6 +19,11 @@ required distribution installed (same path, same hash as its ``RECORD``). A
 layer that is not installed as a distribution (run from a source tree) and an
 editable install are not checked. Each layer is checked once per process.
 
+The usual case (every layer in one site-packages, as pip installs them) reads
+the ``.dist-info`` files beside the modules directly; ``importlib.metadata``,
+which costs tens of milliseconds to import, is used only when that does not
+settle it (another layout, or a problem to explain).
+
 This module is a top-level one, shipped in gstack-gcore, so that a foreign
 ``gcore`` package cannot hide it.
 """
@@ -29,7 +34,8 @@ import base64
 import hashlib
 import os
 import re
-from importlib import metadata, util
+import sys
+from importlib import util
 
 __all__ = ["distribution_name", "require"]
 
@@ -55,6 +61,58 @@ def _layer(requirement: str) -> str | None:
     return name[len(PREFIX) :] if name.startswith(PREFIX) else None
 
 
+def _dist_info(site: str, distribution: str) -> str | None:
+    """The ``.dist-info`` folder of ``distribution`` in the folder ``site``, if there is one."""
+    stem = distribution.replace("-", "_") + "-"
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return None
+    found = [n for n in names if n.startswith(stem) and n.endswith(".dist-info")
+             and "-" not in n[len(stem) : -len(".dist-info")]]
+    return os.path.join(site, found[0]) if len(found) == 1 else None
+
+
+def _hash_ok(origin: str, recorded: str) -> bool:
+    mode, _, value = recorded.partition("=")
+    with open(origin, "rb") as source:
+        digest = hashlib.new(mode, source.read()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == value
+
+
+def _fast_requires(importer: str) -> list[str] | None:
+    """The Requires-Dist of ``importer``'s distribution, read beside it; None if not there."""
+    module = sys.modules.get(importer)
+    origin = getattr(module, "__file__", None)
+    info = origin and _dist_info(os.path.dirname(os.path.dirname(origin)),
+                                 distribution_name(importer))
+    if not info:
+        return None
+    requires = []
+    with open(os.path.join(info, "METADATA"), encoding="utf-8") as file:
+        for line in file:
+            if not line.strip():
+                break  # the end of the headers
+            if line.startswith("Requires-Dist:"):
+                requires.append(line.partition(":")[2].strip())
+    return requires
+
+
+def _fast_ok(name: str, origin: str) -> bool:
+    """True if the gstack-<name> installed beside ``origin`` lists it, unchanged, in RECORD."""
+    relative = f"{name}/{os.path.basename(origin)}"
+    info = _dist_info(os.path.dirname(os.path.dirname(origin)), distribution_name(name))
+    if info is None:
+        return False
+    with open(os.path.join(info, "RECORD"), encoding="utf-8") as file:
+        for line in file:
+            path, _, rest = line.partition(",")
+            if path == relative:
+                recorded = rest.partition(",")[0]
+                return bool(recorded) and _hash_ok(origin, recorded)
+    return False
+
+
 def _same(path: str, located: os.PathLike[str] | str) -> bool:
     try:
         return os.path.samefile(path, located)
@@ -62,7 +120,7 @@ def _same(path: str, located: os.PathLike[str] | str) -> bool:
         return False
 
 
-def _installed(dist: metadata.Distribution, name: str, origin: str) -> bool | None:
+def _installed(dist, name: str, origin: str) -> bool | None:
     """Whether ``dist`` installed the module ``name`` Python finds at ``origin``.
 
     True if it installed that very file, unchanged; False if it installed the
@@ -75,16 +133,14 @@ def _installed(dist: metadata.Distribution, name: str, origin: str) -> bool | No
             continue
         if not _same(origin, dist.locate_file(file)):
             return False
-        if file.hash is None:
-            return True
-        with open(origin, "rb") as source:
-            digest = hashlib.new(file.hash.mode, source.read()).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == file.hash.value
+        return file.hash is None or _hash_ok(origin, f"{file.hash.mode}={file.hash.value}")
     return None
 
 
 def _owners(origin: str) -> list[str]:
     """``name version`` of every installed distribution that lists the file ``origin``."""
+    from importlib import metadata
+
     found = []
     for dist in metadata.distributions():
         if any(_same(origin, dist.locate_file(f)) for f in dist.files or () if f.suffix == ".py"):
@@ -99,6 +155,11 @@ def _check(importer: str, name: str, requirement: str) -> None:
         raise ImportError(
             f"{importer} needs the layer {name} from the distribution {needed}, which is not"
             f" installed: pip install '{requirement}'", name=name)
+    if _fast_ok(name, spec.origin):
+        return
+
+    from importlib import metadata
+
     try:
         ours = metadata.distribution(needed)
     except metadata.PackageNotFoundError:
@@ -131,12 +192,16 @@ def require(importer: str) -> None:
     """
     if importer in _checked:
         return
-    try:
-        dist = metadata.distribution(distribution_name(importer))
-    except metadata.PackageNotFoundError:
-        _checked.add(importer)
-        return
-    for requirement in dist.requires or ():
+    requires = _fast_requires(importer)
+    if requires is None:
+        from importlib import metadata
+
+        try:
+            requires = metadata.distribution(distribution_name(importer)).requires or []
+        except metadata.PackageNotFoundError:
+            _checked.add(importer)
+            return
+    for requirement in requires:
         name = _layer(requirement)
         if name is not None and name not in _checked:
             _check(importer, name, requirement)
