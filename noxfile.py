@@ -1,23 +1,34 @@
-"""gstack's sessions: `nox` runs what CI runs (tests-*, pure, integration, lint, docs).
+"""gstack's sessions: `nox` runs what CI runs (tests-*, pure, integration, lint, docs, tools).
 
     nox -l                          list the sessions
     nox -s tests-gcore              one layer's tests (tests-<package>)
     nox -s tests-ghub -- -k sleep   arguments after -- go to pytest
-    nox -s integration | lint | docs | build
+    nox -s integration | lint | docs | build | tools
     nox -s pure                     the compiled layers' tests on pure-Python builds of them
+    nox -s install-ghub             ghub installed alone from its sdist and its wheel, tested
+    nox -s release -- ghub          the release checks, then ghub's sdist and wheel into dist/
     nox -s bench -- [--runs N] [CASE...]   benchmarks beside gevent (never run by CI)
     nox --force-python 3.12         the sessions on another interpreter
 
-Packages are found, and ordered by their dependencies, by tools/packages.py.
-A test session installs its package and the layers under it from wheels, never
-from the source tree. Each wheel is built once per state of its sources: it is
-kept in .wheelhouse/<interpreter>-<package>-<source hash>/ and reused by every
-later session and run (docs/development.md says more). A layer that compiles
-some of its .py modules (its setup.py honours GSTACK_PURE_PYTHON) is built
-compiled for every session but `pure`, which tests its pure-Python build (kept
-apart, in .wheelhouse/<interpreter>-<package>-pure-<source hash>/).
+Packages are found, and ordered by their dependencies, by tools/packages.py;
+sessions name them by their import names (tests-ghub), pip by their
+distribution names (gstack-ghub). A test session installs its package and the
+layers under it from wheels, never from the source tree. Each wheel is built
+once per state of its sources: it is kept in
+.wheelhouse/<interpreter>-<package>-<source hash>/ and reused by every later
+session and run (docs/development.md says more). A layer that compiles some of
+its .py modules ([tool.gstack] compiled) is built compiled for every session
+but `pure`, which tests its pure-Python build (kept apart, in
+.wheelhouse/<interpreter>-<package>-pure-<source hash>/).
+
+The project's own packages never come from an index: every build and install
+runs pip with --no-index, the project's wheels (a compiled layer's build needs
+the layers under it: [build-system] requires) and a folder of the third-party
+wheels, downloaded once (.wheelhouse/<interpreter>-thirdparty-<hash>/).
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -51,7 +62,7 @@ LINT_PATHS = ["packages", "tools", "noxfile.py", "integration-tests", "examples"
 
 # integration (CPython's suites under gmonkey, real clients) takes about 3-4 minutes.
 nox.options.sessions = [f"tests-{name}" for name in PACKAGES] + [
-    "pure", "integration", "lint", "docs"]
+    "pure", "integration", "lint", "docs", "tools"]
 nox.options.error_on_missing_interpreters = True
 
 # The interpreter's ABI and platform, which key the wheelhouse.
@@ -72,46 +83,100 @@ def clean_copy(package, folder):
     return source
 
 
-def compiles_python(package):
-    """True if `package` compiles some of its modules (its setup.py honours GSTACK_PURE_PYTHON)."""
-    setup = package.path / "setup.py"
-    return setup.is_file() and "GSTACK_PURE_PYTHON" in setup.read_text()
+def interpreter_tag(session):
+    """The session interpreter's cache tag, ABI flags and platform: cpython-311-linux-x86_64."""
+    return session.run("python", "-c", _TAG, silent=True).strip()
 
 
-def build_copy(package, folder, pure=False):
-    """Copy `package` and the layers under it into `folder`; return its copy and the build's env.
+def _replace(out, home, prefix, pattern):
+    """Move the finished folder `out` to `home`; drop the older `prefix`+`pattern` folders."""
+    for old in WHEELHOUSE.glob(prefix + "*"):
+        if re.fullmatch(pattern, old.name[len(prefix) :]):
+            shutil.rmtree(old, ignore_errors=True)
+    os.replace(out, home)
 
-    The layers under it sit beside it, as in the repo, and GSTACK_CYTHON_PATH
-    names them: a compiled layer cimports their .pxd files.
+
+def thirdparty(session, tag):
+    """The folder of third-party wheels that every build and install here takes (no index).
+
+    Everything the packages require that is not one of them (greenlet, the
+    build requirements, the test extras, pytest), downloaded once by pip for
+    the interpreter `tag`, and again only when that list changes.
     """
-    below = [clean_copy(dep, folder) / "src" for dep in repo.closure(package.name, PACKAGES)[:-1]]
-    env = {"GSTACK_CYTHON_PATH": os.pathsep.join(map(str, below))}
-    if compiles_python(package):
+    wanted = {TEST_TOOLS[0], TEST_TOOLS[1], "wheel"}
+    for package in PACKAGES.values():
+        for requirement in (*package.requires, *package.extra_requires, *package.build_requires):
+            if repo.import_name(repo.requirement_name(requirement)) is None:
+                wanted.add(requirement)
+    wanted = sorted(wanted)
+    key = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
+    prefix = f"{tag}-thirdparty-"
+    home = WHEELHOUSE / (prefix + key)
+    if not home.is_dir():
+        WHEELHOUSE.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=WHEELHOUSE, prefix=".download-") as tmp:
+            out = Path(tmp, "wheels")
+            session.log(f"downloading the third-party requirements into {home.relative_to(ROOT)}")
+            session.run("python", "-m", "pip", "download", "--quiet", "--dest", str(out), *wanted)
+            _replace(out, home, prefix, "[0-9a-f]{16}")
+    return home
+
+
+def no_index(*folders):
+    """pip's options: no index, the wheels (and sdists) of `folders` only."""
+    options = ["--no-index"]
+    for folder in dict.fromkeys(map(str, folders)):
+        options += ["--find-links", folder]
+    return options
+
+
+def build_env(package, pure=False, folders=()):
+    """The environment of a build of `package`: its mode, and pip's sources for its build env."""
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": " ".join(dict.fromkeys(map(str, folders)))}
+    if package.compiles_python:
         env["GSTACK_PURE_PYTHON"] = "1" if pure else "0"  # 0: compiled, or the build fails
-    return clean_copy(package, folder), env
+    return env
 
 
 def wheel(session, package, tag, pure=False):
     """The wheel of `package` for the interpreter `tag`, built if not built yet.
 
     `pure`: the pure-Python wheel of a package that compiles some of its modules.
+    The build is pip's, isolated, from a clean copy of the sources, with no
+    index: the lower layers it builds against come from their own wheels here.
     """
-    pure = pure and compiles_python(package)
+    pure = pure and package.compiles_python
     prefix = f"{tag}-{package.name}-" + ("pure-" if pure else "")
     home = WHEELHOUSE / (prefix + repo.source_hash(package.name, PACKAGES))
     if not list(home.glob("*.whl")):
+        lower = [wheel(session, PACKAGES[dep], tag, pure).parent for dep in package.build_deps]
+        third = thirdparty(session, tag)
         WHEELHOUSE.mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory(dir=WHEELHOUSE, prefix=".build-") as tmp:
-            (source, env), out = build_copy(package, Path(tmp), pure), Path(tmp, "wheel")
+            source, out = clean_copy(package, Path(tmp)), Path(tmp, "wheel")
             session.log(f"building the {package.name} wheel into {home.relative_to(ROOT)}")
-            session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source,
-                        env=env)
-            for old in WHEELHOUSE.glob(prefix + "*"):  # older states of the sources
-                if re.fullmatch("[0-9a-f]{16}", old.name[len(prefix) :]):
-                    shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, home)
+            session.run("python", "-m", "pip", "wheel", "--no-deps", *no_index(*lower, third),
+                        "--wheel-dir", out, source, env=build_env(package, pure))
+            _replace(out, home, prefix, "[0-9a-f]{16}")
     (built,) = home.glob("*.whl")
     return built
+
+
+def build_artifacts(session, package, outdir, folders, wheel=True):
+    """`package`'s sdist, and its wheel built from that sdist (`python -m build`), into `outdir`.
+
+    From a clean copy of its sources, as from a fresh clone; the build
+    environments take what they need from `folders` only (no index).
+    `wheel=False`: the sdist only. Returns {"sdist": path, "wheel": path}.
+    """
+    with tempfile.TemporaryDirectory(prefix="gstack-build-") as tmp:
+        source = clean_copy(package, Path(tmp))
+        session.run("python", "-m", "build", *([] if wheel else ["--sdist"]),
+                    "--outdir", str(outdir), str(source), env=build_env(package, folders=folders))
+    stem = package.distribution.replace("-", "_")
+    kinds = {"sdist": ".tar.gz", "wheel": "-*.whl"} if wheel else {"sdist": ".tar.gz"}
+    return {kind: max(outdir.glob(f"{stem}-{package.version}{suffix}"))
+            for kind, suffix in kinds.items()}
 
 
 def install(session, names, test_extra=None, pure=False):
@@ -122,7 +187,7 @@ def install(session, names, test_extra=None, pure=False):
     [...]). `pure`: pure-Python builds of the packages that compile some of
     their modules.
     """
-    tag = session.run("python", "-c", _TAG, silent=True).strip()
+    tag = interpreter_tag(session)
     needed = {p.name for name in names for p in repo.closure(name, PACKAGES)}
     wheels = {name: wheel(session, p, tag, pure) for name, p in PACKAGES.items() if name in needed}
     requirements = [str(path) for path in wheels.values()]  # files: pip asks no index for them
@@ -187,7 +252,7 @@ def pure(session):
     The compiled build is what the tests-* sessions test; this one runs the
     same .py modules interpreted (GSTACK_PURE_PYTHON=1), as a pure wheel does.
     """
-    packages = [p for p in PACKAGES.values() if compiles_python(p) and test_files(p.tests)]
+    packages = [p for p in PACKAGES.values() if p.compiles_python and test_files(p.tests)]
     if not packages:
         session.skip("no package compiles its .py modules")
     names = [p.name for p in packages]
@@ -263,14 +328,120 @@ def docs(session):
 
 @nox.session(python=PYTHON)
 def build(session):
-    """sdist and wheel of every package, with `python -m build`, into dist/."""
+    """sdist and wheel of every package, with `python -m build`, into dist/.
+
+    Each wheel is built from its sdist, under build isolation, with no index:
+    the lower layers a compiled layer builds against come from dist/ itself.
+    """
     session.install("build")
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    for package in PACKAGES.values():  # built from clean copies, as from a fresh clone
-        with tempfile.TemporaryDirectory(prefix="gstack-build-") as tmp:
-            source, env = build_copy(package, Path(tmp))
-            session.run("python", "-m", "build", "--outdir", str(dist), str(source), env=env)
+    dist.mkdir()
+    third = thirdparty(session, interpreter_tag(session))
+    for package in PACKAGES.values():  # dependencies first
+        build_artifacts(session, package, dist, [dist, third])
+
+
+# Run in a fresh environment by install-<layer>: the gstack distributions there
+# must be exactly those expected, and each compiled module an extension.
+_INSTALLED = """
+import importlib.machinery, importlib.metadata, importlib.util, json, re, sys
+expected, compiled = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+found = sorted({re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower()
+                for d in importlib.metadata.distributions()} & set(json.loads(sys.argv[3])))
+print("gstack distributions installed:", " ".join(found))
+assert found == sorted(expected), f"expected exactly {sorted(expected)}"
+for name in compiled:
+    origin = importlib.util.find_spec(name).origin
+    assert origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), f"{name}: {origin}"
+    print("compiled:", name, "->", origin.rpartition("/")[2])
+"""
+
+
+def make_install(package):
+    @nox.session(name=f"install-{package.name}", python=PYTHON, default=False)
+    def install_alone(session):
+        layers = repo.closure(package.name, PACKAGES)
+        session.install("build")
+        tag = interpreter_tag(session)
+        third = thirdparty(session, tag)
+        lower = [wheel(session, p, tag).parent for p in layers[:-1]]
+        own = wheel(session, package, tag)
+        with tempfile.TemporaryDirectory(prefix=f"gstack-install-{package.name}-") as tmp:
+            sdist = build_artifacts(session, package, Path(tmp, "dist"), [*lower, third],
+                                    wheel=False)["sdist"]
+            for kind, artifact in (("sdist", sdist), ("wheel", own)):
+                session.log(f"{package.distribution} alone, from its {kind} {artifact.name}")
+                env = Path(tmp, f"venv-{kind}")
+                session.run("python", "-m", "venv", str(env))
+                python = str(env / "bin" / "python")
+                extra = "[test]" if "test" in package.extras else ""
+                # GSTACK_PURE_PYTHON unset: a compiled layer's sdist builds compiled or fails.
+                session.run(python, "-m", "pip", "install", "--no-cache-dir", "--quiet",
+                            *no_index(*lower, third), f"{artifact}{extra}", *TEST_TOOLS,
+                            external=True, env={"GSTACK_PURE_PYTHON": None})
+                ours = [p.distribution for p in PACKAGES.values()]
+                session.run(python, "-c", _INSTALLED, json.dumps([p.distribution for p in layers]),
+                            json.dumps(package.compiled), json.dumps(ours), external=True)
+                if not test_files(package.tests):
+                    session.log(f"{package.tests.relative_to(ROOT)}/ has no test files yet")
+                    continue
+                mode = "0" if package.compiles_python else None  # test_build: compiled
+                with tempfile.TemporaryDirectory(prefix="gstack-pytest-") as cwd:
+                    with session.chdir(cwd):
+                        session.run(python, "-m", "pytest",
+                                    "-c", str(package.path / "pyproject.toml"),
+                                    "--rootdir", str(package.path), "-p", "no:cacheprovider",
+                                    *pytest_args(session, package.tests), external=True,
+                                    env={"GSTACK_PURE_PYTHON": mode},
+                                    success_codes=[0, 5] if session.posargs else [0])
+
+    install_alone.__doc__ = (f"Install {package.distribution} alone from its sdist, then its wheel,"
+                             " into fresh environments (no index); check and test it.")
+    return install_alone
+
+
+for _package in PACKAGES.values():
+    make_install(_package)
+
+
+@nox.session(python=PYTHON, default=False)
+def release(session):
+    """nox -s release -- PACKAGE [--untagged]: check a release of PACKAGE, then build it into dist/.
+
+    tools/release.py checks that pyproject.toml's version, the top heading of
+    the CHANGELOG.md and the tag <package>-v<version> agree, and that the
+    ranges on lower layers admit the repository's versions. Without the tag
+    it fails and prints the `git tag` command to run; --untagged checks the
+    rest before tagging. Then the package's sdist and wheel go to dist/.
+    """
+    args = [a for a in session.posargs if a != "--untagged"]
+    if len(args) != 1:
+        session.error("usage: nox -s release -- PACKAGE [--untagged]")
+    package = repo.lookup(args[0], PACKAGES)
+    session.install("packaging", "build", "tomli; python_version < '3.11'")
+    session.run("python", str(ROOT / "tools" / "release.py"), package.name,
+                *(["--untagged"] if "--untagged" in session.posargs else []))
+    tag = interpreter_tag(session)
+    lower = [wheel(session, p, tag).parent for p in repo.closure(package.name, PACKAGES)[:-1]]
+    dist = ROOT / "dist"
+    dist.mkdir(exist_ok=True)
+    stem = package.distribution.replace("-", "_")
+    for old in [*dist.glob(f"{stem}-*.tar.gz"), *dist.glob(f"{stem}-*.whl")]:
+        old.unlink()
+    built = build_artifacts(session, package, dist, [*lower, thirdparty(session, tag)])
+    for kind, path in built.items():
+        session.log(f"{kind}: {path.relative_to(ROOT)}")
+
+
+TOOLS_TESTS = ROOT / "tools" / "tests"
+
+
+@nox.session(python=PYTHON)
+def tools(session):
+    """The tests of tools/ (packages.py: discovery, names, what changed; release.py)."""
+    session.install(*TEST_TOOLS, "packaging", "tomli; python_version < '3.11'")
+    run_pytest(session, TOOLS_TESTS / "pytest.ini", TOOLS_TESTS, TOOLS_TESTS)
 
 
 @nox.session(python=PYTHON)

@@ -6,7 +6,9 @@ Exit 0 when the layering holds, 1 with one line per offending import otherwise.
 
 It finds the packages through tools/packages.py, so it also reports a package
 that the ALLOWED table does not know, and a declared dependency ([project]
-dependencies) on a layer above or beside the declaring one.
+dependencies, [build-system] requires) on a layer above or beside the
+declaring one. Layers are named by their import names (the folders under
+packages/); tools/packages.py maps their distribution names (gstack-ghub).
 """
 import ast
 import re
@@ -68,12 +70,16 @@ def main():
                 " README's table of layers)"
             )
             continue
-        for dep in package.local_deps:
-            if dep in ALLOWED and dep not in ALLOWED[name]:
-                problems.append(
-                    f"{package.path.relative_to(root)}/pyproject.toml: {name} depends on"
-                    f" {dep}, a layer above or beside it"
-                )
+        for table, deps in (("depends on", package.local_deps),
+                            ("builds with", package.build_deps)):
+            for dep in deps:
+                if dep in ALLOWED and dep not in ALLOWED[name]:
+                    problems.append(
+                        f"{package.path.relative_to(root)}/pyproject.toml: {name} {table}"
+                        f" {dep} ({package.distribution} on"
+                        f" {repo_packages.distribution_name(dep)}),"
+                        " a layer above or beside it"
+                    )
     folders = {layer: root / "packages" / layer for layer in ALLOWED}  # even without pyproject
     folders.update((name, package.path) for name, package in found.items())
     for layer, allowed in ALLOWED.items():

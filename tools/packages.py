@@ -1,10 +1,21 @@
 #!/usr/bin/env python3
 """The packages of the monorepo, and the order their dependencies impose.
 
-Every folder ``packages/<folder>/`` holding a ``pyproject.toml`` is one
-distribution. Its ``[project]`` table gives the name, the version and the
-requirements; the requirements that name another distribution of the repo are
-its *local* dependencies, the rest (greenlet, ...) are left to pip. ``order()``
+Every folder ``packages/<layer>/`` holding a ``pyproject.toml`` is one
+distribution, and ``<layer>`` is its import name (``src/<layer>/``). The one
+naming rule: the distribution is named ``gstack-`` + the import name
+(``gstack-gcore``, ..., ``gstack-gmonkey``), except the meta-package
+``gstack``, distributed as ``gstack-all``; ``distribution_name()`` and
+``import_name()`` map one to the other, and a package that breaks the rule, or
+that requires a layer by its bare import name (PyPI's ``gcore`` is another
+project), is an error. Packages are known by their import (layer) names.
+
+The ``[project]`` table gives the version and the requirements; those that
+name another distribution of the repo are its *local* dependencies, the rest
+(greenlet, ...) are left to pip. ``[build-system] requires`` may name lower
+layers too (a compiled layer builds against their ``.pxd`` files and with
+gcore's build helper): those are its *build* dependencies. ``[tool.gstack]
+compiled`` lists the modules its wheel holds as extensions. ``order()``
 returns the packages so that each comes after everything it depends on, and
 raises ``PackageError`` naming the cycle if there is one.
 
@@ -20,9 +31,15 @@ the sources of a package under it) change.
 Command line (no third-party imports, Python 3.10+)::
 
     python tools/packages.py order           # names, dependencies first
-    python tools/packages.py show            # name, version, local deps, folder
+    python tools/packages.py show            # name, distribution, version, local deps, folder
     python tools/packages.py deps ghub       # ghub and what it needs, in order
     python tools/packages.py hash gcore      # the key of gcore's wheel
+    python tools/packages.py changed --base origin/main [--sessions]
+                                             # the layers a change touches, and those above
+
+``changed`` says what CI must run for the changes since ``--base`` (see
+``affected()``): the layers changed plus every layer above them, or
+everything when shared tooling changed.
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +61,20 @@ except ImportError:  # Python 3.10: use tomli if it is there
         tomllib = None
 
 __all__ = [
+    "ALL",
+    "META",
     "Package",
     "PackageError",
+    "PREFIX",
     "ROOT",
+    "affected",
+    "changed_files",
     "closure",
+    "dependents",
     "discover",
+    "distribution_name",
+    "import_name",
+    "lookup",
     "normalize",
     "optional_dependencies",
     "order",
@@ -56,6 +83,13 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The naming rule (README.md, "Installing"): gstack- + the import name; the
+# meta-package gstack is gstack-all. (The runtime check of the same rule is
+# gcore's _gstack_layers.py, shipped in gstack-gcore.)
+PREFIX = "gstack-"
+META = "gstack"
+META_DISTRIBUTION = "gstack-all"
 
 # The distribution name at the start of a PEP 508 requirement.
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
@@ -80,16 +114,36 @@ class PackageError(Exception):
 class Package:
     """One distribution of the repo, as its ``pyproject.toml`` declares it."""
 
-    name: str  # normalized (PEP 503)
+    name: str  # the import (layer) name: packages/<name>/src/<name>/
+    distribution: str  # the distribution name, normalized (PEP 503): gstack-<name>
     version: str
-    path: Path  # the package's folder, packages/<folder>
+    path: Path  # the package's folder, packages/<name>
     requires: tuple[str, ...]  # every requirement string of [project] dependencies
-    local_deps: tuple[str, ...]  # normalized names of the repo's packages among them
+    local_deps: tuple[str, ...]  # import names of the repo's packages among them
     extras: tuple[str, ...]  # keys of [project.optional-dependencies]
+    extra_requires: tuple[str, ...] = ()  # every requirement string of those extras
+    build_requires: tuple[str, ...] = ()  # every requirement of [build-system] requires
+    build_deps: tuple[str, ...] = ()  # import names of the repo's packages among them
+    compiled: tuple[str, ...] = ()  # [tool.gstack] compiled: modules built as extensions
 
     @property
     def tests(self) -> Path:
         return self.path / "tests"
+
+    @property
+    def compiles_python(self) -> bool:
+        """True if some compiled module is a ``.py`` (Cython's pure-Python mode).
+
+        Such a layer also has a pure-Python build (``GSTACK_PURE_PYTHON=1``);
+        gcore's extension is compiled from a ``.pyx`` and has none.
+        """
+        return any(self.module_source(module).suffix == ".py" for module in self.compiled)
+
+    def module_source(self, module: str) -> Path:
+        """The source of ``module`` (``ghub.hub``): its ``.py`` if there is one, else ``.pyx``."""
+        base = self.path / "src" / Path(*module.split("."))
+        source = base.with_suffix(".py")
+        return source if source.is_file() else base.with_suffix(".pyx")
 
 
 def normalize(name: str) -> str:
@@ -103,7 +157,27 @@ def optional_dependencies(package: Package) -> dict[str, list[str]]:
     return {extra: list(reqs) for extra, reqs in project.get("optional-dependencies", {}).items()}
 
 
+def distribution_name(name: str) -> str:
+    """The distribution of the layer imported as ``name``: ``gstack-<name>``, or ``gstack-all``."""
+    return META_DISTRIBUTION if name == META else PREFIX + name
+
+
+def import_name(distribution: str) -> str | None:
+    """The import name of one of the project's distributions (``gstack-ghub`` -> ``ghub``).
+
+    None for a name outside the rule (``greenlet``, or PyPI's ``gcore``).
+    """
+    distribution = normalize(distribution)
+    if distribution == META_DISTRIBUTION:
+        return META
+    if distribution.startswith(PREFIX) and distribution != PREFIX + META:
+        name = distribution[len(PREFIX) :]
+        return name if re.fullmatch(r"[a-z][a-z0-9_]*", name) else None
+    return None
+
+
 def requirement_name(requirement: str) -> str:
+    """The normalized distribution name that a PEP 508 requirement names."""
     match = _REQUIREMENT_NAME.match(requirement)
     if not match:
         raise PackageError(f"cannot read the requirement {requirement!r}")
@@ -120,33 +194,82 @@ def _read(pyproject: Path) -> dict:
         raise PackageError(f"{pyproject}: {exc}") from exc
 
 
+def _local(pyproject: Path, requires: tuple[str, ...], names: set[str], own: str) -> list[str]:
+    """The import names of the repo's packages that ``requires`` names (by distribution)."""
+    local = set()
+    for requirement in requires:
+        dist = requirement_name(requirement)
+        if dist in names:  # a bare import name: PyPI's gcore, ghub... are other projects
+            raise PackageError(
+                f"{pyproject}: requires {requirement!r}: {dist!r} is not this project's"
+                f" distribution (on the package index it is another project's); the layer"
+                f" {dist} is distributed as {distribution_name(dist)}"
+            )
+        name = import_name(dist)
+        if name in names and name != own:
+            local.add(name)
+    return sorted(local)
+
+
 def discover(root: Path | str = ROOT) -> dict[str, Package]:
-    """Every package under ``root/packages``, by normalized name (unordered)."""
+    """Every package under ``root/packages``, by import name (unordered)."""
     root = Path(root).resolve()
     raw = {}
     for pyproject in sorted((root / "packages").glob("*/pyproject.toml")):
-        project = _read(pyproject).get("project", {})
+        config = _read(pyproject)
+        project = config.get("project", {})
         if "name" not in project:
             raise PackageError(f"{pyproject}: no [project] name")
-        name = normalize(project["name"])
-        if name in raw:
+        name = pyproject.parent.name  # the folder is the import name
+        dist = normalize(project["name"])
+        if dist != distribution_name(name):
             raise PackageError(
-                f"two packages are named {name}: {raw[name][0].parent} and {pyproject.parent}"
+                f"{pyproject}: the distribution of the layer {name} must be named"
+                f" {distribution_name(name)!r}, not {project['name']!r} (the rule: gstack- +"
+                f" the import name; the meta-package {META} is {META_DISTRIBUTION})"
             )
-        raw[name] = (pyproject, project)
+        if not (pyproject.parent / "src" / name).is_dir():
+            raise PackageError(
+                f"{pyproject.parent}: no src/{name}/ (the folder is the import name)")
+        raw[name] = (pyproject, config)
     packages = {}
-    for name, (pyproject, project) in raw.items():
+    for name, (pyproject, config) in raw.items():
+        project = config["project"]
         requires = tuple(project.get("dependencies", ()))
-        local = sorted(({requirement_name(r) for r in requires} & raw.keys()) - {name})
+        build_requires = tuple(config.get("build-system", {}).get("requires", ()))
+        compiled = config.get("tool", {}).get("gstack", {}).get("compiled", ())
         packages[name] = Package(
             name=name,
+            distribution=distribution_name(name),
             version=str(project.get("version", "")),  # empty if declared dynamic
             path=pyproject.parent,
             requires=requires,
-            local_deps=tuple(local),
+            local_deps=tuple(_local(pyproject, requires, raw.keys(), name)),
             extras=tuple(project.get("optional-dependencies", {})),
+            extra_requires=tuple(
+                r for rs in project.get("optional-dependencies", {}).values() for r in rs),
+            build_requires=build_requires,
+            build_deps=tuple(_local(pyproject, build_requires, raw.keys(), name)),
+            compiled=tuple(compiled),
         )
+    for package in packages.values():  # a layer builds against layers it also runs with
+        extra = set(package.build_deps) - {p.name for p in closure(package.name, packages)}
+        if extra:
+            raise PackageError(
+                f"{package.path}/pyproject.toml: [build-system] requires"
+                f" {', '.join(sorted(distribution_name(n) for n in extra))}, which"
+                " [project] dependencies do not bring (a compiled layer runs with what it"
+                " was built against)"
+            )
     return packages
+
+
+def lookup(name: str, packages: dict[str, Package]) -> Package:
+    """The package imported as ``name``, or distributed as ``name`` (``ghub``, ``gstack-ghub``)."""
+    found = packages.get(name) or packages.get(import_name(name) or "")
+    if found is None:
+        raise PackageError(f"no package named {name} (have: {', '.join(sorted(packages))})")
+    return found
 
 
 def order(packages: dict[str, Package] | None = None) -> list[Package]:
@@ -163,7 +286,7 @@ def order(packages: dict[str, Package] | None = None) -> list[Package]:
             cycle = visiting[visiting.index(name) :] + [name]
             raise PackageError("dependency cycle between packages: " + " -> ".join(cycle))
         visiting.append(name)
-        for dep in packages[name].local_deps:
+        for dep in sorted({*packages[name].local_deps, *packages[name].build_deps}):
             visit(dep)
         visiting.pop()
         done[name] = None
@@ -177,9 +300,7 @@ def closure(name: str, packages: dict[str, Package] | None = None) -> list[Packa
     """``name`` and every package it needs, directly or not, dependencies first."""
     if packages is None:
         packages = discover()
-    name = normalize(name)
-    if name not in packages:
-        raise PackageError(f"no package named {name} (have: {', '.join(sorted(packages))})")
+    name = lookup(name, packages).name
     needed = {name}
     stack = [name]
     while stack:
@@ -188,6 +309,14 @@ def closure(name: str, packages: dict[str, Package] | None = None) -> list[Packa
                 needed.add(dep)
                 stack.append(dep)
     return [p for p in order(packages) if p.name in needed]
+
+
+def dependents(names, packages: dict[str, Package] | None = None) -> list[Package]:
+    """The packages ``names`` and every package above them (that needs one), in order."""
+    if packages is None:
+        packages = discover()
+    wanted = {lookup(name, packages).name for name in names}
+    return [p for p in order(packages) if wanted & {q.name for q in closure(p.name, packages)}]
 
 
 def _is_artefact(path: Path) -> bool:
@@ -235,6 +364,66 @@ def source_hash(name: str, packages: dict[str, Package] | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
+# What CI runs for the changes since a base revision. A change in
+# packages/<layer>/ tests that layer and every layer above it; the files below
+# ask for the sessions named; anything else (noxfile.py, tools/, .ci/,
+# ruff.toml, an unknown top-level file) is shared tooling: everything runs.
+ALL = "ALL"
+_ONLY = [  # (path prefix, sessions), first match wins
+    ("integration-tests/", ("integration", "lint")),
+    ("examples/", ("integration", "lint")),
+    ("benchmarks/", ("lint",)),
+    ("fuzz/", ("lint",)),
+    ("docs/", ("lint",)),
+    ("README.md", ("lint",)),
+]
+
+
+def affected(files, packages: dict[str, Package] | None = None):
+    """The layers and the nox sessions that the changed ``files`` (repo-relative) call for.
+
+    Returns ``(layers, sessions)``: the changed layers plus every layer above
+    them, in order, and the session names: ``tests-<layer>`` for each, ``pure``
+    when one of them compiles Python, ``integration`` when a layer or the
+    examples changed, ``lint`` always. ``sessions`` is ``ALL`` when shared
+    tooling changed: then every layer is listed and everything must run.
+    """
+    if packages is None:
+        packages = discover()
+    folders = {p.path.name: p.name for p in packages.values()}
+    changed, sessions = set(), {"lint"}
+    for file in files:
+        parts = Path(file).parts
+        if len(parts) > 2 and parts[0] == "packages" and parts[1] in folders:
+            changed.add(folders[parts[1]])
+            continue
+        only = next((s for prefix, s in _ONLY if file == prefix or file.startswith(prefix)), None)
+        if only is None:
+            return order(packages), ALL
+        sessions.update(only)
+    layers = dependents(changed, packages) if changed else []
+    if layers:
+        sessions.add("integration")
+        if any(p.compiles_python for p in layers):
+            sessions.add("pure")
+    return layers, [f"tests-{p.name}" for p in layers] + sorted(sessions)
+
+
+def changed_files(base: str, root: Path | str = ROOT) -> list[str]:
+    """The files changed since ``base``'s merge base with HEAD, the work tree and new files too."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(root), *args], check=True,
+                                  capture_output=True, text=True).stdout
+        except subprocess.CalledProcessError as exc:
+            raise PackageError(f"git {' '.join(args)}: {exc.stderr.strip()}") from exc
+
+    fork = git("merge-base", base, "HEAD").strip()
+    files = git("diff", "--name-only", "--no-renames", fork).splitlines()
+    files += git("ls-files", "--others", "--exclude-standard").splitlines()
+    return sorted(set(files))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", default=ROOT, type=Path, help="repo root (default: %(default)s)")
@@ -245,6 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     deps.add_argument("package")
     key = commands.add_parser("hash", help="the digest that keys a package's wheel")
     key.add_argument("package")
+    changed = commands.add_parser(
+        "changed", help="the layers changed since --base, and every layer above them")
+    changed.add_argument("--base", required=True, help="a git revision (e.g. origin/main)")
+    changed.add_argument("--sessions", action="store_true",
+                         help="print the nox sessions to run instead (ALL: plain nox)")
     args = parser.parse_args(argv)
     try:
         packages = discover(args.root)
@@ -256,10 +450,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(package.name)
         elif args.command == "hash":
             print(source_hash(args.package, packages))
+        elif args.command == "changed":
+            layers, sessions = affected(changed_files(args.base, args.root), packages)
+            if not args.sessions:
+                for package in layers:
+                    print(package.name)
+            else:
+                print(sessions if sessions == ALL else "\n".join(sessions))
         else:
             for p in order(packages):
                 folder = p.path.relative_to(Path(args.root).resolve())
-                print(f"{p.name} {p.version or '?'} [{', '.join(p.local_deps)}] {folder}")
+                print(f"{p.name} {p.distribution} {p.version or '?'}"
+                      f" [{', '.join(p.local_deps)}] {folder}")
     except PackageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

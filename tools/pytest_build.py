@@ -5,6 +5,8 @@ Each compiled Python layer (ghub, gsync, gnet, gserve) compiles some of its
 (``from pytest_build import *``, with ``tools/`` on ``sys.path``, as
 ``pytest_leaks``), and its ``test_build.py`` calls:
 
+- :func:`compiled_modules`: the layer's ``[tool.gstack] compiled`` list, read
+  from its ``pyproject.toml`` (the one list, which the build compiles);
 - :func:`assert_built_as_asked`: ``GSTACK_PURE_PYTHON=0`` in the environment
   says the tests must run on the compiled module (nox's tests-* sessions),
   ``1`` on the pure-Python one (nox's ``pure``); unset, either is fine.
@@ -23,18 +25,39 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import sys
 import traceback
 from pathlib import Path
 
 import pytest
 
 __all__ = [
-    "assert_built_as_asked", "assert_signatures", "check_frames", "decoys", "public_modules",
+    "assert_built_as_asked", "assert_signatures", "check_frames", "compiled_modules", "decoys",
+    "public_modules",
 ]
 
+PACKAGES = Path(__file__).resolve().parent.parent / "packages"
 
-def assert_built_as_asked(name: str, with_pxd: bool = True) -> None:
-    """Module ``name`` is compiled or interpreted as GSTACK_PURE_PYTHON asks, its sources beside."""
+
+def compiled_modules(layer: str) -> list[str]:
+    """The modules that ``layer``'s build compiles: ``[tool.gstack] compiled`` of its pyproject."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    with open(PACKAGES / layer / "pyproject.toml", "rb") as file:
+        return list(tomllib.load(file)["tool"]["gstack"]["compiled"])
+
+
+def assert_built_as_asked(name: str, with_pxd: bool | None = None) -> None:
+    """Module ``name`` is compiled or interpreted as GSTACK_PURE_PYTHON asks, its sources beside.
+
+    ``with_pxd``: whether its ``.pxd`` must be installed too; by default, if
+    the repository has one beside its ``.py``.
+    """
+    if with_pxd is None:
+        source = PACKAGES / name.partition(".")[0] / "src" / Path(*name.split("."))
+        with_pxd = source.with_suffix(".pxd").is_file()
     module = importlib.import_module(name)
     compiled = not module.__file__.endswith(".py")
     mode = os.environ.get("GSTACK_PURE_PYTHON")

@@ -80,4 +80,6 @@ def extensions():
     return built
 
 
-setup(ext_modules=extensions())
+# An sdist or the metadata needs no compiler (nor libevent): cythonize only for a build.
+NO_BUILD = {"sdist", "egg_info", "dist_info"}
+setup(ext_modules=[] if NO_BUILD & set(sys.argv[1:]) else extensions())

@@ -9,9 +9,9 @@ The checks themselves are ``tools/pytest_build.py``'s, shared by the layers.
 
 
 import pytest
-from pytest_build import assert_built_as_asked, check_frames
+from pytest_build import assert_built_as_asked, check_frames, compiled_modules
 
-COMPILED = ["ghub.hub", "ghub.timeout", "ghub.greenlet"]
+COMPILED = compiled_modules("ghub")   # [tool.gstack] compiled of its pyproject.toml
 
 
 @pytest.mark.parametrize("name", COMPILED)

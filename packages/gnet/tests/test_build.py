@@ -11,9 +11,9 @@ import importlib
 from pathlib import Path
 
 import pytest
-from pytest_build import assert_built_as_asked, check_frames
+from pytest_build import assert_built_as_asked, check_frames, compiled_modules
 
-COMPILED = ["gnet._private", "gnet.socket", "gnet.asyncio"]
+COMPILED = compiled_modules("gnet")   # [tool.gstack] compiled of its pyproject.toml
 
 
 @pytest.mark.parametrize("name", COMPILED)

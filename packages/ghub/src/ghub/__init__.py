@@ -9,6 +9,10 @@ carry the reference's names: ``ghub.hub`` (the Hub, ``sleep``, ``Waiter``),
 ``ghub.util`` (``wrap_errors``).
 """
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import gcore.sources
 from ghub import (  # noqa: F401  (the modules, as in the 0.13 reference)
     local,

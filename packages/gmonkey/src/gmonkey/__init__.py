@@ -26,6 +26,10 @@ other thread runs a hub (``RuntimeError`` otherwise).
 
 from __future__ import annotations
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import importlib
 import sys
 

@@ -11,6 +11,10 @@ stdlib's own object. ``gnet.dns`` is the 0.13 reference's ``gevent.dns``
 The modules are imported on demand: ``import gnet.socket``.
 """
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import gcore.sources
 
 __all__ = ["__version__"]

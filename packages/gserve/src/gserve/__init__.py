@@ -11,6 +11,10 @@
 Nothing is imported here: ``import gserve.server`` and friends load what they need.
 """
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import gcore.sources
 
 __version__ = "0.1.0"

@@ -25,7 +25,7 @@ libevent's HTTP server, instead: faster, without TLS or upgrades), with:
 On ``SIGTERM`` (graceful shutdown) the worker stops accepting and gives the
 requests in flight up to ``graceful_timeout`` seconds; on ``SIGQUIT``/
 ``SIGINT`` it stops at once. gunicorn is an optional dependency: install the
-``gunicorn`` extra (``pip install gserve[gunicorn]``).
+``gunicorn`` extra (``pip install gstack-gserve[gunicorn]``).
 
 The worker does not monkey-patch: gserve is below gmonkey. An application
 whose libraries block (database drivers...) patches itself, e.g. in
@@ -51,7 +51,7 @@ try:
     from gunicorn.workers.base import Worker as _Worker
 except ImportError as exc:   # pragma: no cover - depends on the environment
     raise ImportError("gserve.gunicorn needs gunicorn: pip install gunicorn "
-                      f"(or gserve[gunicorn]); {exc}") from exc
+                      f"(or gstack-gserve[gunicorn]); {exc}") from exc
 
 __all__ = ["PyWSGIWorker", "WSGIWorker", "GunicornWSGIHandler"]
 

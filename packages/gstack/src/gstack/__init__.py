@@ -17,6 +17,10 @@ and the top level re-exports the 0.13 top-level names (``spawn``, ``sleep``,
 ``joinall``, ``Timeout``, ...) from the layers that define them.
 """
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import sys as _sys
 
 from ghub import (

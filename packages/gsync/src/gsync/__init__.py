@@ -17,6 +17,10 @@ The 0.13 reference's ``gevent.event``, ``gevent.queue``, ``gevent.coros`` and
 Every name is importable from the package too (``from gsync import Queue``).
 """
 
+from _gstack_layers import require as _require_layers
+
+_require_layers(__name__)  # the layers under this one are gstack's, or an ImportError says whose
+
 import gcore.sources
 from gsync.coros import BoundedSemaphore, DummySemaphore, Lock, RLock, Semaphore
 from gsync.event import AsyncResult, Event
