@@ -182,7 +182,10 @@ def _rebind(function: Any) -> Any:
     rebound = _types.FunctionType(function.__code__, _globals, function.__name__,
                                   function.__defaults__, function.__closure__)
     rebound.__kwdefaults__ = function.__kwdefaults__
-    rebound.__doc__ = function.__doc__
+    # (not the stdlib's docstring: its examples are the stdlib's, and its text
+    # names the stdlib's module)
+    rebound.__doc__ = (f"The stdlib's ``subprocess.{function.__qualname__}``, cooperative: "
+                       "its own code, on this module's :class:`Popen`, pipes and waits.")
     rebound.__qualname__ = function.__qualname__
     rebound.__module__ = __name__
     return rebound
