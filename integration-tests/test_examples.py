@@ -141,18 +141,9 @@ def test_webchat_backdoor_speaks_to_the_browsers(example):
     poller.start()
     with socket.create_connection(("127.0.0.1", chat.backdoor), timeout=TIMEOUT) as console:
         reader = console.makefile("rb")
-
-        def until_prompt():
-            data = b""
-            while not data.endswith(b">>> "):
-                chunk = reader.read1(4096)
-                assert chunk, data
-                data += chunk
-            return data
-
-        assert b"The chat's backdoor" in until_prompt()
+        assert b"The chat's backdoor" in test_server_examples.read_until_prompt(reader)
         console.sendall(b"room.post('console', 'from the inside')['id']\r\n")
-        assert until_prompt().startswith(b"1\r\n")
+        assert test_server_examples.read_until_prompt(reader).startswith(b"1\r\n")
         console.sendall(b"quit()\r\n")
         assert reader.read() == b""
         reader.close()

@@ -118,24 +118,25 @@ def test_udp_echo(example):
     assert "got b'shout'" in out
 
 
+def read_until_prompt(reader):
+    """What a backdoor console writes up to its next ``>>> `` prompt (bytes)."""
+    data = b""
+    while not data.endswith(b">>> "):
+        chunk = reader.read1(4096)
+        assert chunk, data
+        data += chunk
+    return data
+
+
 def test_backdoor(example):
     server = example("backdoor.py", 0)
     with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as client:
         reader = client.makefile("rb")
-
-        def until_prompt():
-            data = b""
-            while not data.endswith(b">>> "):
-                chunk = reader.read1(4096)
-                assert chunk, data
-                data += chunk
-            return data
-
-        assert b"Inside examples/backdoor.py" in until_prompt()
+        assert b"Inside examples/backdoor.py" in read_until_prompt(reader)
         client.sendall(b"print(1+1)\r\n")
-        assert until_prompt().startswith(b"2\r\n")
+        assert read_until_prompt(reader).startswith(b"2\r\n")
         client.sendall(b"counter > 0\r\n")
-        assert until_prompt().startswith(b"True\r\n")   # the ticker ran meanwhile
+        assert read_until_prompt(reader).startswith(b"True\r\n")   # the ticker ran meanwhile
         client.sendall(b"quit()\r\n")
         assert reader.read() == b""
         reader.close()
