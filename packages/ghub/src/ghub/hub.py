@@ -190,10 +190,12 @@ class Hub(greenlet):
     def handle_error(self, context: Any, type: Any, value: Any, tb: Any) -> None:
         """Report an error raised by a loop callback or a greenlet.
 
-        Prints the traceback and ``<context> failed with <ErrorType>`` (with
-        :meth:`print_exception`) unless ``type`` is a subclass of
-        ``NOT_ERROR``; then, if it is a subclass of ``SYSTEM_ERROR``, raises
-        it in the main greenlet (:meth:`handle_system_error`). ``context`` is
+        A subclass of ``SYSTEM_ERROR`` is raised in the main greenlet
+        (:meth:`handle_system_error`) instead of printed: Ctrl-C stops a server
+        with one ``KeyboardInterrupt`` where ``serve_forever()`` was called,
+        not a traceback of whichever handler it interrupted. Anything else
+        but a subclass of ``NOT_ERROR`` is printed: the traceback and
+        ``<context> failed with <ErrorType>`` (:meth:`print_exception`). ``context`` is
         what failed (a greenlet, a loop callback); it is shown with ``str()``.
         A ``GreenletExit`` thrown into the hub itself stops the hub.
         """
@@ -205,10 +207,10 @@ class Hub(greenlet):
             # stop the loop so that run() returns.
             self._stop()
             return
-        if not issubclass(type, self.NOT_ERROR):
-            self.print_exception(context, type, value, tb)
         if issubclass(type, self.SYSTEM_ERROR):
-            self.handle_system_error(type, value)
+            self.handle_system_error(type, value)   # the main greenlet reports it, or not
+        elif not issubclass(type, self.NOT_ERROR):
+            self.print_exception(context, type, value, tb)
 
     def _handle_loop_error(self, context, type, value, tb):
         self.handle_error(context, type, value, tb)
