@@ -576,17 +576,21 @@ cdef bufferevent *_http_bev_cb(event_base *base, void *arg) noexcept with gil:
     return bev
 
 
-cdef void _http_input_cb(evbuffer *buf, const evbuffer_cb_info *info, void *arg) noexcept with gil:
-    cdef bufferevent *bev = <bufferevent *>arg
+cdef void _http_input_cb(evbuffer *buf, const evbuffer_cb_info *info, void *arg) noexcept nogil:
+    # libevent calls this for every change of the input buffer, and its parser
+    # drains it line by line: only an addition needs Python (and the GIL).
+    if info.n_added != 0:
+        _http_input_added(buf, info.n_added, <bufferevent *>arg)
+
+
+cdef void _http_input_added(evbuffer *buf, size_t added, bufferevent *bev) noexcept with gil:
     cdef void *cbarg = NULL
     cdef evhttp_connection *evcon
     cdef evbuffer_ptr where
-    cdef size_t length, added = info.n_added
+    cdef size_t length
     cdef bytes data
     cdef http server
     cdef http_connection conn
-    if added == 0:
-        return
     bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg)
     evcon = <evhttp_connection *>cbarg
     if evcon == NULL:
