@@ -36,7 +36,8 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "gserve"
-# _http has a .pxd beside it; the others compile as they are (their classes stay Python).
+# _http and wsgi have a .pxd beside them; the others compile as they are (their classes stay
+# Python).
 COMPILED = ["gserve._http", "gserve._wsgi", "gserve.pywsgi", "gserve.http", "gserve.wsgi"]
 NEEDS = []   # the packages whose .pxd files they cimport (none: the parser stands alone)
 HERE = Path(__file__).resolve().parent

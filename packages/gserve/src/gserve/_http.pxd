@@ -44,6 +44,8 @@ cdef class RequestParser:
 
     cdef _reset_head(self)
 
+    cpdef feed(self, data)
+
     @cython.locals(buf=bytearray, n=Py_ssize_t, end=Py_ssize_t, head_end=Py_ssize_t,
                    hs=Py_ssize_t, count=Py_ssize_t, text=str, headers=list, conn=str, digits=str,
                    http11=bint, host=Py_ssize_t, kind=int, expect_continue=bint,
