@@ -10,6 +10,7 @@
 cimport cython
 
 from gserve._http cimport Request, RequestParser
+from gserve._wsgi cimport accept_start_response, request_environ
 
 
 cdef class _Shadow:

@@ -67,7 +67,7 @@ from typing import Any
 from ghub import checks
 from gserve import _wsgi
 from gserve._http import ProtocolError, Request, RequestParser
-from gserve._wsgi import ClientDisconnected
+from gserve._wsgi import ClientDisconnected, accept_start_response, request_environ
 from gserve.http import HTTPServer
 
 __all__ = ["WSGIServer", "ClientDisconnected"]
@@ -119,7 +119,7 @@ class _Response:
 
     def start_response(self, status: str, headers: list[tuple[str, str]],
                        exc_info: Any = None) -> Callable[[bytes], None]:
-        code, content_length, _, _, close = _wsgi.accept_start_response(
+        code, content_length, _, _, close = accept_start_response(
             status, headers, exc_info, self.started, self.status is not None)
         if close:
             self.close = True
@@ -138,7 +138,7 @@ class _Response:
         add = request.add_output_header
         for name, value in self.headers:
             add(name, value)
-        if self.close or self.server.closed:
+        if self.close or self.server._closed:   # (BaseServer.closed, without the property call)
             request.remove_output_header("Connection")
             add("Connection", "close")
         elif self.head.target[:1] not in ("/", "*"):
@@ -429,8 +429,8 @@ def _serve(server: WSGIServer, request: Any, head: Request) -> None:
         raise RuntimeError("this WSGIServer has no application")
     start = time.time()
     remote_addr, remote_port = request.remote
-    environ = _wsgi.request_environ(server.get_environ(), head.method, head.target,
-                                    head.version, head.headers, remote_addr, remote_port)
+    environ = request_environ(server.get_environ(), head.method, head.target,
+                              head.version, head.headers, remote_addr, remote_port)
     environ["wsgi.input"] = request.input_buffer
     environ["wsgi.input_terminated"] = True
     response = _Response(server, request, head)
