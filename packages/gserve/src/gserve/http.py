@@ -185,6 +185,15 @@ class HTTPServer(BaseServer):
         args = self.prepare(request)
         if args is None:
             return
+        handlers = self._handlers
+        if handlers is not None:   # spawn='default' (see set_spawn)
+            try:
+                handlers[spawn_raw(self._handle_request, *args)] = None
+            except BaseException:
+                if not request.done:
+                    request.send_error(503, "Service Unavailable")
+                raise
+            return
         spawn = self._spawn
         if spawn is None:
             self._handle_request(*args)
@@ -201,17 +210,8 @@ class HTTPServer(BaseServer):
             raise
 
     def _spawn_handler(self, function: Callable[..., Any], *args: Any) -> None:
-        self._handlers[spawn_raw(self._run_handler, function, args)] = None  # type: ignore[index]
-
-    def _run_handler(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        handlers = self._handlers
-        assert handlers is not None
-        try:
-            function(*args)
-        finally:
-            handlers.pop(getcurrent(), None)
-            if not handlers and self._handlers_done is not None:
-                self._handlers_done.set()
+        # self._spawn with spawn='default' (_on_request takes the same way at once).
+        self._handlers[spawn_raw(function, *args)] = None  # type: ignore[index]
 
     def _stop_handlers(self, timeout: float) -> None:
         handlers = self._handlers
@@ -232,8 +232,15 @@ class HTTPServer(BaseServer):
         except BaseException:
             get_hub().handle_error(self, *sys.exc_info())
         finally:
-            if not request.done:   # no reply, or one cut short
-                if request.started:
-                    request.detach()
-                else:
-                    request.send_error(500, "Internal Server Error")
+            try:
+                if not request.done:   # no reply, or one cut short
+                    if request.started:
+                        request.detach()
+                    else:
+                        request.send_error(500, "Internal Server Error")
+            finally:
+                handlers = self._handlers
+                if handlers is not None:   # this greenlet was spawned by _on_request
+                    handlers.pop(getcurrent(), None)
+                    if not handlers and self._handlers_done is not None:
+                        self._handlers_done.set()

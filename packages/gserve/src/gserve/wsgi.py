@@ -60,6 +60,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from time import monotonic as _monotonic
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -354,7 +355,7 @@ def _feed_shadow(server: WSGIServer, connection: Any, data: bytes) -> None:
     parser = shadow.parser
     started = shadow.head_started
     if (started is not None and server.request_timeout is not None
-            and time.monotonic() - started > server.request_timeout):
+            and _monotonic() - started > server.request_timeout):
         peer = connection.peer
         server._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
         shadow.error = _wsgi.error_response(408, "the request head took too long to arrive",
@@ -364,7 +365,7 @@ def _feed_shadow(server: WSGIServer, connection: Any, data: bytes) -> None:
         return
     if shadow.current is not None and server.body_min_rate is not None:
         shadow.body_received += len(data)
-        if (time.monotonic() - shadow.body_started
+        if (_monotonic() - shadow.body_started
                 > server.timeout + shadow.body_received / server.body_min_rate):
             peer = connection.peer
             server._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
@@ -380,11 +381,11 @@ def _feed_shadow(server: WSGIServer, connection: Any, data: bytes) -> None:
                 head = parser.next_request()
                 if head is None:
                     if parser.buffered and shadow.head_started is None:
-                        shadow.head_started = time.monotonic()
+                        shadow.head_started = _monotonic()
                     return
                 shadow.current = head
                 shadow.head_started = None
-                shadow.body_started = time.monotonic()
+                shadow.body_started = _monotonic()
                 shadow.body_received = 0
             body = parser.read_body(-1)
             while body:
