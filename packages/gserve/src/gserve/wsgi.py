@@ -60,9 +60,9 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from time import monotonic as _monotonic
 from collections import deque
 from collections.abc import Callable
+from time import monotonic as _monotonic
 from typing import Any
 
 from ghub import checks
