@@ -153,6 +153,8 @@ _SPECIAL = {
 # characters, 512 of them): past that, names are lower-cased as if there were
 # no cache.
 _KINDS: dict[str, int] = {}
+# Methods every client sends (tokens, so no check needed beyond being one of these).
+_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 _MAX_KINDS = 512
 
 
@@ -388,7 +390,7 @@ class RequestParser:
             http11 = False
         else:
             self._diagnose(head_end)   # 505, or a malformed line
-        if (not method or not (method.isascii() and method.isalpha() or not method.strip(_TCHARS))
+        if (method not in _COMMON_METHODS and (not method or method.strip(_TCHARS))
                 or not target or not (target.isprintable() or _TARGET.fullmatch(target))):
             self._diagnose(head_end)
         # Each header line as _HEADER_FIELD reads it: a token, a colon, the value

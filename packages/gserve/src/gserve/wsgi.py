@@ -63,6 +63,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from time import monotonic as _monotonic
+from time import time as _time
 from typing import Any
 
 from ghub import checks
@@ -428,7 +429,7 @@ def _serve(server: WSGIServer, request: Any, head: Request) -> None:
     application = server.application
     if application is None:
         raise RuntimeError("this WSGIServer has no application")
-    start = time.time()
+    start = _time()
     remote_addr, remote_port = request.remote
     environ = request_environ(server.get_environ(), head.method, head.target,
                               head.version, head.headers, remote_addr, remote_port)
@@ -465,4 +466,4 @@ def _serve(server: WSGIServer, request: Any, head: Request) -> None:
                 server.log_error(response, None, sys.exc_info())
     if server.log is not None:
         server._log_line(remote_addr, f"{head.method} {head.target} {head.version}",
-                         response.code or "-", response.length, time.time() - start)
+                         response.code or "-", response.length, _time() - start)
