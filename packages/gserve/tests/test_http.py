@@ -828,3 +828,75 @@ def test_the_environ_of_any_accepted_request_is_pep_3333(data):
     for name, value in request.headers:
         if "_" not in name and name.lower() not in ("content-type", "content-length"):
             assert value in environ["HTTP_" + name.upper().replace("-", "_")]
+
+
+# -- the fast path of a whole head against the grammar's regular expressions ------------
+
+def _grammar():
+    """The head grammar as the module's regular expressions define it (reference)."""
+    import re
+
+    import gserve._http as module
+
+    token, value = module._TOKEN_CHARS, module._VALUE
+    request_line = re.compile(rf"({token}+) ([\x21-\x7e\x80-\xff]+) (HTTP/1\.[01])")
+    header_line = re.compile(rf"({token}+):[\t ]*{value}[\t ]*")
+    return request_line, header_line
+
+
+_ODD = " \t\r\n\x00\x01\x1f\x7f\x80\x85\xa0\xad\xff:;/?%"
+
+
+def _mutated(valid):
+    """Strings that are mostly ``valid``, some with one odd character put in."""
+    return st.one_of(valid, st.builds(lambda text, at, odd: text[:at] + odd + text[at:], valid,
+                                      st.integers(0, 12), st.sampled_from(_ODD)))
+
+
+_REQUEST_LINES = _mutated(st.builds(
+    lambda m, t, v: f"{m} {t} {v}", st.sampled_from(["GET", "POST", "M-SEARCH", "X!~'*"]),
+    st.sampled_from(["/", "/a?b=c", "*", "/%41\x80\xff", "http://h/p"]),
+    st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/1.10"])))
+_HEADER_LINES = _mutated(st.builds(
+    lambda n, w1, v, w2: f"{n}:{w1}{v}{w2}",
+    st.sampled_from(["X-A", "accept", "X_Y", "a!#$%&'*+-.^_`|~Z9"]),
+    st.sampled_from(["", " ", "\t", " \t "]),
+    st.sampled_from(["", "v", "a b", "a\tb", "\x80\xa0\xad\xff", "x:y;z", "(\"q\")"]),
+    st.sampled_from(["", " ", "\t", "\t "])))
+
+
+@settings(max_examples=500, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_REQUEST_LINES, st.lists(_HEADER_LINES, max_size=4))
+def test_whole_heads_are_read_as_the_grammar_says(request_line, header_lines):
+    # Whatever the lines hold, the parser accepts a whole head exactly when the
+    # grammar's expressions match every line, and then reads the same fields.
+    if "\r\n" in request_line or any(line == "" or "\r\n" in line for line in header_lines):
+        return   # (not one head of these lines)
+    request_line_re, header_line_re = _grammar()
+    head = "".join(line + "\r\n" for line in [request_line, *header_lines, "Host: h"])
+    expected = None
+    match = request_line_re.fullmatch(request_line)
+    if match is not None:
+        expected = []
+        for line in [*header_lines, "Host: h"]:
+            field = header_line_re.fullmatch(line)
+            if field is None:
+                expected = None
+                break
+            expected.append(field.groups())
+    if expected is not None and {name.lower() for name, _ in expected[:-1]} & {
+            "host", "content-length", "transfer-encoding", "connection", "expect", "upgrade"}:
+        return   # (the framing rules decide that head: not this test)
+    parser = RequestParser()
+    parser.feed((head + "\r\n").encode("latin-1"))
+    try:
+        request = parser.next_request()
+    except ProtocolError:
+        request = None
+    if expected is None:
+        assert request is None
+    else:
+        assert request is not None
+        assert (request.method, request.target, request.version) == match.groups()
+        assert request.headers == expected

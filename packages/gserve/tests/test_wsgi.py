@@ -260,3 +260,72 @@ def test_wsgi_server_refuses_101():
         server.stop()
     assert status_of(raw) == 500
     assert "use gserve.pywsgi" in "".join(errors)
+
+
+# -- spawn='default': a raw greenlet per request, tracked by the server ------------------
+
+
+def test_stop_kills_a_handler_that_outlasts_its_timeout():
+    import gnet.socket
+
+    events = []
+    release = ghub.Waiter()   # never switched: the handler blocks until killed
+
+    def handle(request):
+        events.append("entered")
+        try:
+            release.get()
+        except ghub.GreenletExit:
+            events.append("killed")
+            raise
+
+    server = HTTPServer(("127.0.0.1", 0), handle)
+    assert server.pool is None
+    server.start()
+    sock = gnet.socket.create_connection(("127.0.0.1", server.server_port))
+    try:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        with ghub.Timeout(TIMEOUT):
+            while not events:
+                ghub.sleep(0.005)
+        started = time.monotonic()
+        server.stop(timeout=0.2)
+        elapsed = time.monotonic() - started
+        with ghub.Timeout(TIMEOUT):
+            raw = b""
+            while chunk := sock.recv(4096):
+                raw += chunk
+    finally:
+        sock.close()
+    assert events == ["entered", "killed"]
+    assert 0.15 < elapsed < 2
+    assert raw == b"" or status_of(raw) in (500, 503)
+
+
+def test_a_handler_may_stop_its_own_server():
+    import gnet.socket
+
+    stopped = []
+    server = None
+
+    def handle(request):
+        request.send_reply(200, "OK", b"bye")
+        started = time.monotonic()
+        server.stop(timeout=3)   # must not wait for this very handler
+        stopped.append(time.monotonic() - started)
+
+    server = HTTPServer(("127.0.0.1", 0), handle)
+    server.start()
+    sock = gnet.socket.create_connection(("127.0.0.1", server.server_port))
+    try:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        with ghub.Timeout(TIMEOUT):
+            raw = b""
+            while chunk := sock.recv(4096):
+                raw += chunk
+            while not stopped:
+                ghub.sleep(0.005)
+    finally:
+        sock.close()
+    assert status_of(raw) == 200 and raw.endswith(b"bye")
+    assert stopped[0] < 2 and server.closed

@@ -393,13 +393,15 @@ cdef class http_request:
     # -- replying ----------------------------------------------------------------------
 
     cdef int _prepare(self, evhttp_request *req) except -1:
-        defaults = self.server.default_response_headers
-        if defaults:
+        cdef evkeyvalq *headers
+        cdef bytes key, val
+        cdef list encoded = self.server._encoded_defaults()
+        if encoded:
             headers = evhttp_request_get_output_headers(req)
-            for name, value in defaults:
-                key = _latin1(name, "header name")
+            for key, val in encoded:
                 if evhttp_find_header(headers, key) == NULL:
-                    _add_header(headers, key, value)
+                    if evhttp_add_header(headers, key, val) != 0:
+                        raise ValueError(f"libevent refused the header {key.decode('latin-1')!r}")
         return 0
 
     def send_reply(self, int code, reason=None, data=b""):
@@ -576,17 +578,21 @@ cdef bufferevent *_http_bev_cb(event_base *base, void *arg) noexcept with gil:
     return bev
 
 
-cdef void _http_input_cb(evbuffer *buf, const evbuffer_cb_info *info, void *arg) noexcept with gil:
-    cdef bufferevent *bev = <bufferevent *>arg
+cdef void _http_input_cb(evbuffer *buf, const evbuffer_cb_info *info, void *arg) noexcept nogil:
+    # libevent calls this for every change of the input buffer, and its parser
+    # drains it line by line: only an addition needs Python (and the GIL).
+    if info.n_added != 0:
+        _http_input_added(buf, info.n_added, <bufferevent *>arg)
+
+
+cdef void _http_input_added(evbuffer *buf, size_t added, bufferevent *bev) noexcept with gil:
     cdef void *cbarg = NULL
     cdef evhttp_connection *evcon
     cdef evbuffer_ptr where
-    cdef size_t length, added = info.n_added
+    cdef size_t length
     cdef bytes data
     cdef http server
     cdef http_connection conn
-    if added == 0:
-        return
     bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg)
     evcon = <evhttp_connection *>cbarg
     if evcon == NULL:
@@ -647,6 +653,8 @@ cdef class http:
     cdef public object handle
     cdef public object inspect
     cdef public list default_response_headers
+    cdef list _defaults_seen       # what _defaults_encoded was made from (a snapshot)
+    cdef list _defaults_encoded    # default_response_headers as checked latin-1 pairs
     cdef dict _connections
     cdef list _bound
     cdef void *_live      # the requests held by the application (a list through them)
@@ -726,6 +734,25 @@ cdef class http:
         if self._http == NULL:
             raise ValueError("the http server is closed")
         return 0
+
+    cdef list _encoded_defaults(self):
+        # default_response_headers as (name, value) latin-1 bytes, checked as
+        # add_output_header checks them; made again whenever the list changes
+        # (it is public and may be changed in place).
+        cdef list defaults = self.default_response_headers
+        if not defaults:
+            return None
+        if self._defaults_encoded is None or defaults != self._defaults_seen:
+            seen = [tuple(item) for item in defaults]
+            encoded = []
+            for name, value in seen:
+                key = _latin1(name, "header name")
+                if not key:
+                    raise ValueError("empty header name")
+                encoded.append((key, _latin1(value, "header value")))
+            self._defaults_encoded = encoded
+            self._defaults_seen = seen
+        return self._defaults_encoded
 
     # -- limits --------------------------------------------------------------------------
 

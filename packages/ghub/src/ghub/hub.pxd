@@ -35,3 +35,5 @@ cpdef sleep(seconds=*)
 
 @cython.locals(loop=Loop, t=timer)
 cpdef idle()
+
+cdef _start_raw(Loop loop, switch, tuple args)

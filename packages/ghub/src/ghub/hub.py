@@ -721,13 +721,17 @@ def spawn_raw(function: Callable[..., Any], *args: Any, **kwargs: Any) -> greenl
     hub = get_hub()
     if kwargs:
         g = greenlet(_run_raw, hub)
-        g.gr_context = copy_context()
-        hub.loop.run_callback(g.switch, function, args, kwargs)
+        args = (function, args, kwargs)
     else:
         g = greenlet(function, hub)
-        g.gr_context = copy_context()
-        hub.loop.run_callback(g.switch, *args)
+    g.gr_context = copy_context()
+    _start_raw(hub.loop, g.switch, args)
     return g
+
+
+def _start_raw(loop, switch, args):
+    # (A C call to the loop's run_callback fast path when compiled: switch is callable.)
+    loop._run_callback(switch, args)
 
 
 def _kill_raw(target, exception):

@@ -17,8 +17,10 @@ cdef int _HOST, _CONTENT_LENGTH, _TRANSFER_ENCODING, _CONNECTION, _EXPECT, _UPGR
 cdef Py_ssize_t _MAX_EMPTY_LINES, _MAX_CONTENT_LENGTH_DIGITS, _HUGE, _COPY_SMALL
 cdef tuple _V11, _V10
 cdef dict _SPECIAL, _KINDS
+cdef frozenset _COMMON_METHODS
 cdef Py_ssize_t _MAX_KINDS
-cdef object _REQUEST_LINE, _HEADER_LINES, _HEADER_FIELD, _CHUNK_LINE
+cdef object _REQUEST_LINE, _HEADER_FIELD, _CHUNK_LINE, _TARGET, _FIELD_CONTENT
+cdef str _TCHARS
 
 
 cdef class Request:
@@ -44,8 +46,13 @@ cdef class RequestParser:
 
     cdef _reset_head(self)
 
+    cpdef feed(self, data)
+
     @cython.locals(buf=bytearray, n=Py_ssize_t, end=Py_ssize_t, head_end=Py_ssize_t,
-                   hs=Py_ssize_t, count=Py_ssize_t, text=str, headers=list, conn=str, digits=str,
+                   hs=Py_ssize_t, text=str, headers=list, conn=str, digits=str,
+                   parts=list, lines=list, line=str, name=str, colon=Py_ssize_t, value=str,
+                   start=Py_ssize_t, stop=Py_ssize_t,
+                   method=str, target=str, version=str,
                    http11=bint, host=Py_ssize_t, kind=int, expect_continue=bint,
                    has_upgrade=bint, keep_alive=bint, upgrade=bint, close=bint, ka=bint,
                    request=Request)

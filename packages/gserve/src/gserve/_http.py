@@ -18,10 +18,12 @@ body (chunk-size line, chunk data, the CRLF after the data, the trailer
 section), *failed* and *taken* (after ``take_buffer()``).
 
 A head is recognised by its end, the first ``CRLF CRLF``. The common case, a
-whole head in the buffer, costs one ``find``, one latin-1 decode and three
-scans in C: a regular expression for the request line, one ``findall`` that
-returns every ``(name, value)`` pair of the header section already stripped,
-and a count of its line feeds proving that those pairs cover every line. The
+whole head in the buffer, costs one ``find``, one latin-1 decode and a few
+string operations in C per line (split at the spaces of the request line and
+at the CRLFs and first colons of the header lines; each field checked against
+its character class with ``str.strip`` and ``str.isprintable``, the classes of
+the regular expressions that define the grammar, which decide the rare
+characters). The
 few headers that frame the message (``Host``, ``Content-Length``,
 ``Transfer-Encoding``, ``Connection``, ``Expect``, ``Upgrade``) are then read
 from the pairs. If the head is not complete yet, or any of those checks
@@ -117,12 +119,15 @@ _VALUE = r"((?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff
 _TOKEN = re.compile(_TOKEN_CHARS + "+")
 _TARGET = re.compile(r"[\x21-\x7e\x80-\xff]+")
 _REQUEST_LINE = re.compile(rf"({_TOKEN_CHARS}+) ([\x21-\x7e\x80-\xff]+) (HTTP/[0-9]\.[0-9])")
-# Every header line of a section at once: (name, stripped value) pairs. ``^``
-# under MULTILINE anchors each match at a line start, so a bad line cannot hide
-# a good-looking match in its middle; the caller checks that there are as many
-# pairs as lines.
-_HEADER_LINES = re.compile(rf"^({_TOKEN_CHARS}+):[\t ]*{_VALUE}[\t ]*\r\n", re.MULTILINE)
 _HEADER_FIELD = re.compile(rf"({_TOKEN_CHARS}+):[\t ]*{_VALUE}[\t ]*")
+# The same rules as str operations, for the fast path of a whole head: every
+# character of _TOKEN_CHARS (a token is a non-empty string that str.strip() of
+# these leaves empty), and the characters of _VALUE (a field value stripped of
+# SP and HTAB matches _VALUE if and only if it is made of these). Characters
+# that str.isprintable() accepts are all in both classes but SP and the few
+# token-less ones, which is the quick answer for the common value.
+_TCHARS = "".join(c for c in map(chr, range(256)) if re.fullmatch(_TOKEN_CHARS, c))
+_FIELD_CONTENT = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 # RFC 9112 7.1: chunk-size [ BWS ";" chunk-ext ]; the extension is ignored, but
 # must not hold control characters.
 _CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[\t ]*;[\t\x20-\x7e\x80-\xff]*)?")
@@ -148,6 +153,8 @@ _SPECIAL = {
 # characters, 512 of them): past that, names are lower-cased as if there were
 # no cache.
 _KINDS: dict[str, int] = {}
+# Methods every client sends (tokens, so no check needed beyond being one of these).
+_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 _MAX_KINDS = 512
 
 
@@ -378,17 +385,48 @@ class RequestParser:
         hs = text.find("\r\n") + 2
         if hs > self._max_line or head_end - hs > self._max_head:
             self._diagnose(head_end)
-        match = _REQUEST_LINE.fullmatch(text, 0, hs - 2)
-        if match is None:
+        # _REQUEST_LINE, and a version this parser serves: three fields between
+        # single spaces (neither a token nor a target holds one), the method a
+        # token, the target's characters those of _TARGET.
+        parts = text[:hs - 2].split(" ")
+        if len(parts) != 3:
             self._diagnose(head_end)
-        method, target, version = match.groups()
-        http11 = version == "HTTP/1.1"
-        if not http11 and version != "HTTP/1.0":
-            self._diagnose(head_end)   # 505
-        headers = _HEADER_LINES.findall(text, hs, end + 2)
-        count = len(headers)
-        if count != text.count("\n", hs, end + 2) or count > self._max_count:
+        method, target, version = parts
+        if version == "HTTP/1.1":
+            http11 = True
+        elif version == "HTTP/1.0":
+            http11 = False
+        else:
+            self._diagnose(head_end)   # 505, or a malformed line
+        if (method not in _COMMON_METHODS and (not method or method.strip(_TCHARS))
+                or not target or not (target.isprintable() or _TARGET.fullmatch(target))):
             self._diagnose(head_end)
+        # Each header line as _HEADER_FIELD reads it: a token, a colon, the value
+        # between optional SP/HTAB (every line of the section ends in CRLF, so a
+        # bare CR or LF left inside a line is a character the checks refuse).
+        headers = []
+        if end + 2 > hs:
+            lines = text[hs:end].split("\r\n")
+            if len(lines) > self._max_count:
+                self._diagnose(head_end)
+            for line in lines:
+                colon = line.find(":")
+                if colon <= 0:
+                    self._diagnose(head_end)
+                name = line[:colon]
+                # (A name in _KINDS is one an accepted head had: a token.)
+                if name not in _KINDS and name.strip(_TCHARS):
+                    self._diagnose(head_end)
+                start = colon + 1
+                stop = len(line)
+                while start < stop and line[start] in " \t":
+                    start += 1
+                while stop > start and line[stop - 1] in " \t":
+                    stop -= 1
+                value = line[start:stop]
+                if not value.isprintable() and _FIELD_CONTENT.fullmatch(value) is None:
+                    self._diagnose(head_end)
+                headers.append((name, value))
 
         # The head is well-formed: now what its headers say.
         host = 0

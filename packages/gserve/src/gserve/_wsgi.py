@@ -105,6 +105,8 @@ def base_environ(server_name: str, server_port: Any, url_scheme: str = "http",
 
 def split_target(target: str) -> tuple[str, str]:
     """``(PATH_INFO, QUERY_STRING)`` of a request-target (origin, absolute or asterisk form)."""
+    if target.startswith("/") and "?" not in target and "%" not in target:
+        return target, ""   # (the common case: what the general path below gives it)
     path, _, query = target.partition("?")
     if not path.startswith("/") and "://" in path:   # absolute-form: drop scheme and authority
         rest = path.split("://", 1)[1]
@@ -171,22 +173,43 @@ def accept_start_response(status: Any, headers: Any, exc_info: Any, headers_sent
     code = check_start_response(status, headers)
     content_length = None
     has_date = has_server = close = False
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "content-length":
+    kinds = _RESPONSE_KINDS
+    for name, value in headers:   # (each name and value an exact str: checked above)
+        kind = kinds.get(name)
+        if kind is None:
+            kind = _RESPONSE_SPECIAL.get(name.lower(), 0)
+            if len(kinds) < _CHECKED_SIZE:
+                kinds[name] = kind
+        if not kind:
+            continue
+        if kind == _CONTENT_LENGTH:
             if not value.isdigit() or not value.isascii():
                 raise ValueError(f"Content-Length {value!r} is not a number")
             content_length = int(value)
-        elif lower == "date":
+        elif kind == _DATE:
             has_date = True
-        elif lower == "server":
+        elif kind == _SERVER:
             has_server = True
-        elif lower == "connection" and "close" in value.lower():
-            close = True
-        elif lower == "transfer-encoding":
+        elif kind == _CONNECTION:
+            if "close" in value.lower():
+                close = True
+        else:
             raise ValueError("the server does the transfer coding: the application must "
                              "not set Transfer-Encoding")
     return code, content_length, has_date, has_server, close
+
+
+# The response headers accept_start_response reads, by lower-case name; and the
+# kind of each name as applications spell it (0: none of them), so that the
+# common names are not lower-cased for every response. Bounded.
+_CONTENT_LENGTH = 1
+_DATE = 2
+_SERVER = 3
+_CONNECTION = 4
+_TRANSFER_ENCODING = 5
+_RESPONSE_SPECIAL = {"content-length": _CONTENT_LENGTH, "date": _DATE, "server": _SERVER,
+                     "connection": _CONNECTION, "transfer-encoding": _TRANSFER_ENCODING}
+_RESPONSE_KINDS: dict[str, int] = {}
 
 
 def check_start_response(status: Any, headers: Any) -> int:

@@ -10,7 +10,8 @@ connection for stream servers, a datagram for datagram servers) and hands
 each to the handler through the server's ``spawn``:
 
 - ``'default'``: a new greenlet per item, kept in a :class:`gsync.pool.Group`
-  so that :meth:`~BaseServer.stop` can wait for them and kill the late ones;
+  so that :meth:`~BaseServer.stop` can wait for them and kill the late ones
+  (:class:`gserve.http.HTTPServer` keeps raw greenlets itself instead);
 - a :class:`gsync.pool.Pool`, or an int (a pool of that size): the same, with
   at most ``size`` handlers at once. While the pool is full the accepting
   greenlet waits for a free slot and accepts nothing: new connections queue
@@ -311,13 +312,17 @@ class BaseServer:
         if self.socket is not None:
             self.socket.close()
         self.close_idle()
+        self._stop_handlers(timeout)
+        self._stopped.set()
+
+    def _stop_handlers(self, timeout: float) -> None:
+        # stop(): wait up to ``timeout`` for the running handlers, then kill them.
         pool = self.pool
-        if pool is not None and current in pool:
-            pool.discard(current)   # a handler stopping its server: do not wait for itself
+        if pool is not None and getcurrent() in pool:
+            pool.discard(getcurrent())   # a handler stopping its server: do not wait for itself
         if pool is not None and len(pool):
             if not pool.join(timeout=timeout):
                 pool.kill(block=True, timeout=timeout)
-        self._stopped.set()
 
     def close(self) -> None:
         """Stop at once: ``stop(0)``."""

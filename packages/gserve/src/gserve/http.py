@@ -9,8 +9,12 @@ socket (which the server binds, or is given, and keeps owning), reads each
 request whole (head and body, with libevent's limits), and calls back in
 the hub's loop. The server then hands the :class:`gcore.http_request` to
 ``handle(request)`` through its ``spawn``: a new greenlet per request by
-default, a :class:`gsync.pool.Pool` (while it is full, requests are answered
-``503 Service Unavailable`` at once, instead of queueing), or, with
+default (a raw greenlet, :func:`ghub.spawn_raw`, which the server keeps
+track of itself for :meth:`~HTTPServer.stop`, rather than a
+:class:`~ghub.Greenlet` in a :class:`gsync.pool.Group`: no links to make
+and run per request; :attr:`pool` is then None), a :class:`gsync.pool.Pool`
+(while it is full, requests are answered ``503 Service Unavailable`` at
+once, instead of queueing), or, with
 ``spawn=None``, inline in the hub (fastest; ``handle`` must then not block).
 
 ``handle`` answers with the request's methods (``send_reply``,
@@ -44,10 +48,11 @@ from collections.abc import Callable
 from typing import Any
 
 import gcore
-from ghub import GreenletExit, get_hub, sleep
+from ghub import GreenletExit, get_hub, getcurrent, killall, sleep, spawn_raw
 from gserve import _wsgi
 from gserve.baseserver import BaseServer
 from gserve.server import StreamServer
+from gsync.event import Event
 from gsync.pool import Pool
 
 __all__ = ["HTTPServer"]
@@ -93,6 +98,26 @@ class HTTPServer(BaseServer):
             setattr(self, name, value)
         self.http: gcore.http | None = None
         self._make_http(get_hub().loop).close()   # checks the options now
+
+    # The handlers of spawn='default': a raw greenlet each, in this dict while it runs.
+    _handlers: dict[Any, None] | None = None
+    _handlers_done: Event | None = None   # set when _handlers empties (made by stop())
+
+    def set_spawn(self, spawn: Any) -> None:
+        """As :meth:`BaseServer.set_spawn`; ``'default'`` is a plain greenlet per request.
+
+        With ``'default'``, each request's handler runs in a new raw greenlet
+        (:func:`ghub.spawn_raw`: no links, no ``Greenlet`` object to make), which
+        the server keeps track of itself so that :meth:`stop` can wait for it
+        and kill it; :attr:`pool` is then None.
+        """
+        BaseServer.set_spawn(self, spawn)
+        if isinstance(spawn, str) and spawn == "default":
+            self.pool = None
+            self._spawn = self._spawn_handler
+            self._handlers = {}
+        else:
+            self._handlers = None
 
     init_socket = StreamServer.init_socket
 
@@ -160,6 +185,15 @@ class HTTPServer(BaseServer):
         args = self.prepare(request)
         if args is None:
             return
+        handlers = self._handlers
+        if handlers is not None:   # spawn='default' (see set_spawn)
+            try:
+                handlers[spawn_raw(self._handle_request, *args)] = None
+            except BaseException:
+                if not request.done:
+                    request.send_error(503, "Service Unavailable")
+                raise
+            return
         spawn = self._spawn
         if spawn is None:
             self._handle_request(*args)
@@ -175,6 +209,21 @@ class HTTPServer(BaseServer):
                 request.send_error(503, "Service Unavailable")
             raise
 
+    def _spawn_handler(self, function: Callable[..., Any], *args: Any) -> None:
+        # self._spawn with spawn='default' (_on_request takes the same way at once).
+        self._handlers[spawn_raw(function, *args)] = None  # type: ignore[index]
+
+    def _stop_handlers(self, timeout: float) -> None:
+        handlers = self._handlers
+        if handlers is None:
+            BaseServer._stop_handlers(self, timeout)
+            return
+        handlers.pop(getcurrent(), None)   # a handler stopping its server: no wait for itself
+        if handlers:
+            done = self._handlers_done = Event()
+            if not done.wait(timeout):
+                killall(list(handlers), block=True, timeout=timeout)
+
     def _handle_request(self, request: Any, *args: Any) -> None:
         try:
             self.handle(request, *args)
@@ -183,8 +232,15 @@ class HTTPServer(BaseServer):
         except BaseException:
             get_hub().handle_error(self, *sys.exc_info())
         finally:
-            if not request.done:   # no reply, or one cut short
-                if request.started:
-                    request.detach()
-                else:
-                    request.send_error(500, "Internal Server Error")
+            try:
+                if not request.done:   # no reply, or one cut short
+                    if request.started:
+                        request.detach()
+                    else:
+                        request.send_error(500, "Internal Server Error")
+            finally:
+                handlers = self._handlers
+                if handlers is not None:   # this greenlet was spawned by _on_request
+                    handlers.pop(getcurrent(), None)
+                    if not handlers and self._handlers_done is not None:
+                        self._handlers_done.set()

@@ -62,12 +62,14 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
+from time import monotonic as _monotonic
+from time import time as _time
 from typing import Any
 
 from ghub import GreenletExit, checks
 from gserve import _wsgi
-from gserve._http import ProtocolError, RequestParser
-from gserve._wsgi import ClientDisconnected
+from gserve._http import ProtocolError, Request, RequestParser
+from gserve._wsgi import ClientDisconnected, accept_start_response, request_environ
 from gserve.http import HTTPServer
 
 __all__ = ["WSGIServer", "ClientDisconnected"]
@@ -119,7 +121,7 @@ class _Response:
 
     def start_response(self, status: str, headers: list[tuple[str, str]],
                        exc_info: Any = None) -> Callable[[bytes], None]:
-        code, content_length, _, _, close = _wsgi.accept_start_response(
+        code, content_length, _, _, close = accept_start_response(
             status, headers, exc_info, self.started, self.status is not None)
         if close:
             self.close = True
@@ -138,7 +140,7 @@ class _Response:
         add = request.add_output_header
         for name, value in self.headers:
             add(name, value)
-        if self.close or self.server.closed:
+        if self.close or self.server._closed:   # (BaseServer.closed, without the property call)
             request.remove_output_header("Connection")
             add("Connection", "close")
         elif self.head.target[:1] not in ("/", "*"):
@@ -304,137 +306,17 @@ class WSGIServer(HTTPServer):
 
     def _inspect(self, connection: Any, data: bytes) -> None:
         # In the hub, with each piece of bytes before libevent parses it.
-        shadow = connection.state
-        if shadow is None:
-            shadow = connection.state = _Shadow(self.make_parser())
-        elif shadow.error is not None:
-            return
-        parser = shadow.parser
-        started = shadow.head_started
-        if (started is not None and self.request_timeout is not None
-                and time.monotonic() - started > self.request_timeout):
-            peer = connection.peer
-            self._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
-            shadow.error = _wsgi.error_response(408, "the request head took too long to arrive",
-                                                "Request Timeout")
-            if not shadow.heads:
-                connection.abort(shadow.error)
-            return
-        if shadow.current is not None and self.body_min_rate is not None:
-            shadow.body_received += len(data)
-            if (time.monotonic() - shadow.body_started
-                    > self.timeout + shadow.body_received / self.body_min_rate):
-                peer = connection.peer
-                self._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
-                shadow.error = _wsgi.error_response(
-                    408, "the request body arrived too slowly", "Request Timeout")
-                if not shadow.heads:
-                    connection.abort(shadow.error)
-                return
-        try:
-            parser.feed(data)
-            while True:
-                if shadow.current is None:
-                    head = parser.next_request()
-                    if head is None:
-                        if parser.buffered and shadow.head_started is None:
-                            shadow.head_started = time.monotonic()
-                        return
-                    shadow.current = head
-                    shadow.head_started = None
-                    shadow.body_started = time.monotonic()
-                    shadow.body_received = 0
-                body = parser.read_body(-1)
-                while body:
-                    body = parser.read_body(-1)
-                if body is None:
-                    return
-                shadow.heads.append(shadow.current)   # whole: libevent may serve it
-                shadow.current = None
-        except ProtocolError as exc:
-            peer = connection.peer
-            self._log_line(peer[0] if peer else "-", "-", exc.status, "-", 0.0)
-            shadow.error = _wsgi.error_response(exc.status, str(exc), exc.reason)
-            if not shadow.heads:
-                connection.abort(shadow.error)
-            # else: once the requests before it are served (see prepare)
+        _feed_shadow(self, connection, data)
 
     def prepare(self, request: Any) -> tuple[Any, ...] | None:
         """Pair libevent's request with the strict parser's head (in order, per connection)."""
-        connection = request.connection
-        shadow = connection.state if connection is not None else None
-        if shadow is None or not shadow.heads:
-            if connection is not None:   # (else the client is gone)
-                error = shadow.error if shadow is not None else None
-                if error is None:
-                    self._log_line(request.remote_host, "-", 400, "-", 0.0)
-                    error = _wsgi.error_response(400, "libevent and the strict parser disagree "
-                                                      "about this request's framing")
-                connection.abort(error)
-            request.detach()
-            return None
-        head = shadow.heads.popleft()
-        if not shadow.heads and shadow.error is not None:
-            connection.abort(shadow.error)   # sent once this request is answered
-        return (request, head)
+        return _pair(self, request)
 
     # -- the application --------------------------------------------------------------
 
     def handle(self, request: Any, head: Any) -> None:   # type: ignore[override]
         """Run the application for one request and send its response."""
-        application = self.application
-        if application is None:
-            raise RuntimeError("this WSGIServer has no application")
-        start = time.time()
-        remote_addr, remote_port = request.remote
-        environ = _wsgi.request_environ(self.get_environ(), head.method, head.target,
-                                        head.version, head.headers, remote_addr, remote_port)
-        environ["wsgi.input"] = request.input_buffer
-        environ["wsgi.input_terminated"] = True
-        response = _Response(self, request, head)
-        result = None
-        try:
-            result = application(environ, response.start_response)
-            response.finish(result)
-        except ClientDisconnected:
-            if not request.done:
-                request.detach()
-        except GreenletExit:
-            # Killed (stop() ran out of time, a pool was killed): the server goes
-            # away, the application did not fail (as in pywsgi): no error logged.
-            if not request.done:
-                if response.started:
-                    request.detach()
-                else:
-                    request.clear_output_headers()
-                    request.add_output_header("Connection", "close")
-                    request.send_reply(503, "Service Unavailable", b"")
-            response.code = 503
-            raise
-        except BaseException as exc:
-            if not request.done:
-                self.log_error(response, None, sys.exc_info())
-                if response.started:
-                    request.detach()
-                else:
-                    request.clear_output_headers()
-                    request.add_output_header("Content-Type", "text/plain; charset=latin-1")
-                    request.add_output_header("Connection", "close")
-                    request.send_reply(500, "Internal Server Error",
-                                       b"500 Internal Server Error: the application failed "
-                                       b"(details in the server's log)\n")
-                response.code = 500
-            if isinstance(exc, (SystemExit, KeyboardInterrupt)):
-                raise
-        finally:
-            if result is not None and hasattr(result, "close"):
-                try:
-                    result.close()
-                except Exception:
-                    self.log_error(response, None, sys.exc_info())
-        if self.log is not None:
-            self._log_line(remote_addr, f"{head.method} {head.target} {head.version}",
-                           response.code or "-", response.length, time.time() - start)
+        _serve(self, request, head)
 
     # -- logs ---------------------------------------------------------------------------
 
@@ -460,3 +342,140 @@ class WSGIServer(HTTPServer):
             error_log.write(f"{text}{where}: application error\n")
         else:
             error_log.write(f"{where}: {message}\n")
+
+
+# -- the hot paths of WSGIServer (typed in wsgi.pxd) ------------------------------
+
+def _feed_shadow(server: WSGIServer, connection: Any, data: bytes) -> None:
+    """Show ``data``, received by ``connection``, to its strict parser (WSGIServer._inspect)."""
+    shadow = connection.state
+    if shadow is None:
+        shadow = connection.state = _Shadow(server.make_parser())
+    elif shadow.error is not None:
+        return
+    parser = shadow.parser
+    started = shadow.head_started
+    if (started is not None and server.request_timeout is not None
+            and _monotonic() - started > server.request_timeout):
+        peer = connection.peer
+        server._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
+        shadow.error = _wsgi.error_response(408, "the request head took too long to arrive",
+                                            "Request Timeout")
+        if not shadow.heads:
+            connection.abort(shadow.error)
+        return
+    if shadow.current is not None and server.body_min_rate is not None:
+        shadow.body_received += len(data)
+        if (_monotonic() - shadow.body_started
+                > server.timeout + shadow.body_received / server.body_min_rate):
+            peer = connection.peer
+            server._log_line(peer[0] if peer else "-", "-", 408, "-", 0.0)
+            shadow.error = _wsgi.error_response(
+                408, "the request body arrived too slowly", "Request Timeout")
+            if not shadow.heads:
+                connection.abort(shadow.error)
+            return
+    try:
+        parser.feed(data)
+        while True:
+            if shadow.current is None:
+                head = parser.next_request()
+                if head is None:
+                    if parser.buffered and shadow.head_started is None:
+                        shadow.head_started = _monotonic()
+                    return
+                shadow.current = head
+                shadow.head_started = None
+                shadow.body_started = _monotonic()
+                shadow.body_received = 0
+            body = parser.read_body(-1)
+            while body:
+                body = parser.read_body(-1)
+            if body is None:
+                return
+            shadow.heads.append(shadow.current)   # whole: libevent may serve it
+            shadow.current = None
+    except ProtocolError as exc:
+        peer = connection.peer
+        server._log_line(peer[0] if peer else "-", "-", exc.status, "-", 0.0)
+        shadow.error = _wsgi.error_response(exc.status, str(exc), exc.reason)
+        if not shadow.heads:
+            connection.abort(shadow.error)
+        # else: once the requests before it are served (see prepare)
+
+
+def _pair(server: WSGIServer, request: Any) -> tuple[Any, ...] | None:
+    """WSGIServer.prepare: libevent's request and the strict parser's head, or None."""
+    connection = request.connection
+    shadow = connection.state if connection is not None else None
+    if shadow is None or not shadow.heads:
+        if connection is not None:   # (else the client is gone)
+            error = shadow.error if shadow is not None else None
+            if error is None:
+                server._log_line(request.remote_host, "-", 400, "-", 0.0)
+                error = _wsgi.error_response(400, "libevent and the strict parser disagree "
+                                                  "about this request's framing")
+            connection.abort(error)
+        request.detach()
+        return None
+    head = shadow.heads.popleft()
+    if not shadow.heads and shadow.error is not None:
+        connection.abort(shadow.error)   # sent once this request is answered
+    return (request, head)
+
+
+def _serve(server: WSGIServer, request: Any, head: Request) -> None:
+    """WSGIServer.handle: run the application for one request and send its response."""
+    application = server.application
+    if application is None:
+        raise RuntimeError("this WSGIServer has no application")
+    start = _time()
+    remote_addr, remote_port = request.remote
+    environ = request_environ(server.get_environ(), head.method, head.target,
+                              head.version, head.headers, remote_addr, remote_port)
+    environ["wsgi.input"] = request.input_buffer
+    environ["wsgi.input_terminated"] = True
+    response = _Response(server, request, head)
+    result = None
+    try:
+        result = application(environ, response.start_response)
+        response.finish(result)
+    except ClientDisconnected:
+        if not request.done:
+            request.detach()
+    except GreenletExit:
+        # Killed (stop() ran out of time, a pool was killed): the server goes
+        # away, the application did not fail (as in pywsgi): no error logged.
+        if not request.done:
+            if response.started:
+                request.detach()
+            else:
+                request.clear_output_headers()
+                request.add_output_header("Connection", "close")
+                request.send_reply(503, "Service Unavailable", b"")
+        response.code = 503
+        raise
+    except BaseException as exc:
+        if not request.done:
+            server.log_error(response, None, sys.exc_info())
+            if response.started:
+                request.detach()
+            else:
+                request.clear_output_headers()
+                request.add_output_header("Content-Type", "text/plain; charset=latin-1")
+                request.add_output_header("Connection", "close")
+                request.send_reply(500, "Internal Server Error",
+                                   b"500 Internal Server Error: the application failed "
+                                   b"(details in the server's log)\n")
+            response.code = 500
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            raise
+    finally:
+        if result is not None and hasattr(result, "close"):
+            try:
+                result.close()
+            except Exception:
+                server.log_error(response, None, sys.exc_info())
+    if server.log is not None:
+        server._log_line(remote_addr, f"{head.method} {head.target} {head.version}",
+                         response.code or "-", response.length, _time() - start)
