@@ -100,8 +100,8 @@ def test_locust_headless_against_a_gstack_wsgi_server(tmp_path):
     `gevent.monkey.patch_all()`, requests under the patched stdlib), spawns
     its 50 users as gstack greenlets, load-tests a gstack pywsgi server for
     five seconds and stops by itself; its request statistics show requests
-    and no failure, and the server answered exactly as many requests as
-    locust counted."""
+    and no failure, and the server answered as many requests as locust
+    counted (plus at most one per user, cut off by the time limit)."""
     require("locust")
     seen = tmp_path / "gevent_seen"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
@@ -125,7 +125,9 @@ def test_locust_headless_against_a_gstack_wsgi_server(tmp_path):
     failures = sum(entry["num_failures"] for entry in stats)
     assert failures == 0, stats
     assert requests >= 500, f"only {requests} requests in 5 s from 50 users"
-    assert answered == requests
+    # locust stops its users at the time limit, each perhaps in the middle of a
+    # request that the server answered but locust never counted: one per user.
+    assert requests <= answered <= requests + 50, (answered, requests)
     assert 5 <= elapsed < 30, elapsed
 
 
