@@ -14,7 +14,8 @@
 #   :class:`timer` calling ``func(*args)`` (what ``timer(seconds, func,
 #   *args, loop=loop)`` does, without building and parsing keyword
 #   arguments); ``seconds`` is validated as by ``timer``;
-# - ``callback.cancel()`` and ``event.cancel()``.
+# - ``Loop.ref()``/``Loop.unref()``, ``callback.cancel()`` and ``event.cancel()``;
+# - ``recv_nowait``, ``recv_into_nowait`` and ``send_nowait`` (gnet's sockets).
 #
 # A compiled layer that cimports this file is bound to the layout of these
 # types: it must be rebuilt whenever this file changes (the wheelhouse's hash
@@ -58,6 +59,8 @@ cdef class Loop:
     cdef _stash(self, exc)
 
     # The fast paths (see above).
+    cpdef ref(self)
+    cpdef unref(self)
     cpdef callback _run_callback(self, object func, tuple args)
     cpdef timer _start_timer(self, object seconds, object func, tuple args)
 
@@ -104,3 +107,8 @@ cdef class _call_event(event):
 cdef class timer(_call_event):
     pass
 
+
+# Non-blocking system calls (io.pxi): gnet's sockets call them in C.
+cpdef recv_nowait(int fd, Py_ssize_t bufsize, int flags=*)
+cpdef recv_into_nowait(int fd, buffer, Py_ssize_t nbytes=*, int flags=*)
+cpdef send_nowait(int fd, data, int flags=*)

@@ -69,7 +69,7 @@ cdef inline int _io_failed() except -1:
     return -1
 
 
-def recv_nowait(int fd, Py_ssize_t bufsize, int flags=0):
+cpdef recv_nowait(int fd, Py_ssize_t bufsize, int flags=0):
     """``recv(2)`` on non-blocking ``fd``: up to ``bufsize`` bytes, or None if it would block.
 
     ``b""`` at the end of the stream. Raises ``ValueError`` for a negative
@@ -99,7 +99,7 @@ def recv_nowait(int fd, Py_ssize_t bufsize, int flags=0):
     return PyBytes_FromStringAndSize(target, n)
 
 
-def recv_into_nowait(int fd, buffer, Py_ssize_t nbytes=0, int flags=0):
+cpdef recv_into_nowait(int fd, buffer, Py_ssize_t nbytes=0, int flags=0):
     """``recv(2)`` into the writable ``buffer``: the number of bytes, or None if it would block.
 
     ``nbytes`` 0 means the whole buffer. Raises, as the stdlib's
@@ -131,7 +131,7 @@ def recv_into_nowait(int fd, buffer, Py_ssize_t nbytes=0, int flags=0):
         PyBuffer_Release(&view)
 
 
-def send_nowait(int fd, data, int flags=0):
+cpdef send_nowait(int fd, data, int flags=0):
     """``send(2)`` of the bytes-like ``data``: the number of bytes sent, or None if it would block.
 
     Raises, as the stdlib's ``socket.send``: ``TypeError`` for an object

@@ -250,11 +250,11 @@ cdef class Loop:
 
     # -- liveness ------------------------------------------------------------
 
-    def ref(self):
+    cpdef ref(self):
         """Count one more outside operation that keeps :meth:`run` running."""
         self._nref += 1
 
-    def unref(self):
+    cpdef unref(self):
         """Undo one :meth:`ref`."""
         if self._nref <= 0:
             raise ValueError("Loop.unref() without a matching ref()")

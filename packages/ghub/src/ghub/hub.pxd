@@ -28,7 +28,7 @@ cdef object _get_ident
 @cython.locals(cache=tuple)
 cpdef get_hub()
 cdef _get_hub_slow()
-cdef _switch_to_hub(hub)
+cpdef _switch_to_hub(hub)
 
 @cython.locals(loop=Loop, cb=callback, t=timer)
 cpdef sleep(seconds=*)

@@ -1,6 +1,28 @@
 # C-level declarations for gnet/_private.py (Cython's pure-Python mode).
 #
-# _private.py is the source; gnet's setup.py compiles it as it is, which
-# takes the interpreter out of the socket wait path (io_ready, the wake-ups,
-# wait_fd). Nothing is declared here yet: the module's names must stay
-# ordinary module attributes, since gnet.socket uses them as such. docs/performance.md has the figures.
+# _private.py is the source; gnet's setup.py compiles it as it is. IOEvent
+# becomes an extension type derived from gcore's event: its C ``_call``
+# switches into the waiting greenlet straight from the loop's callback, and
+# wait_io (cpdef: gnet.socket calls it in C) reaches the event's fields, the
+# loop's timer and the hub switch without the interpreter. The other names
+# stay ordinary module attributes. docs/performance.md has the figures.
+
+cimport cython
+from gcore._gcore cimport Loop
+from gcore._gcore cimport event as _event
+
+from ghub.hub cimport _switch_to_hub, get_hub
+
+cdef object _greenlet_switch
+
+
+cdef class IOEvent(_event):
+    cdef public object hub
+    cdef public bint edge
+    cdef public object waiting
+
+    cdef _call(self, short evtype)
+
+
+@cython.locals(ev=IOEvent, loop=Loop)
+cpdef wait_io(sock, int evtype, timeout)

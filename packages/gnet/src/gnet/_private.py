@@ -9,31 +9,36 @@ in a ``finally`` (it may be woken by a timeout, a kill or a close instead).
 The callback gets the event mask (``EV_TIMEOUT`` when the timeout passed
 first), which the greenlet receives as the value of ``hub.switch()``.
 
-Sockets keep one such event per direction (:func:`io_event`; :func:`io_ready`
-reads the waiting greenlet from the event's ``arg``, a small list), so that a
-wait costs no allocation. On an edge-triggered back-end (epoll) the event
-stays registered from the first wait to ``close()`` and a wait costs no
-system call either; a timeout is then a separate timer. To wake a waiter from
-outside (a close or shutdown in another greenlet) :func:`interrupt` queues
+Sockets keep one :class:`IOEvent` per direction (the event and the greenlet
+waiting on it; :func:`wait_io` is the wait), so that a wait costs no
+allocation. On an edge-triggered back-end (epoll) the event stays registered
+from the first wait to ``close()`` and a wait costs no system call either; a
+timeout is then a separate timer. Compiled, the event's callback and the wait
+are C code from the loop to the switch. To wake a waiter from outside (a close
+or shutdown in another greenlet) :func:`interrupt` queues
 :func:`_wake_if_waiting` in the hub with a sentinel value (:data:`CLOSED`,
 :data:`RETRY`); it only switches if that greenlet is still waiting on that
-slot, so a late wake-up can never land in a greenlet that moved on.
+event, so a late wake-up can never land in a greenlet that moved on.
 """
 
 from __future__ import annotations
 
 from errno import EBADF
 
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
 import gcore
-from gcore import EV_ET, EV_PERSIST, EV_TIMEOUT
+from gcore import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
+from gcore._gcore import event as _event
 from ghub import get_hub
 from ghub.checks import socket_timeout
+from ghub.hub import _switch_to_hub
+
+_greenlet_switch = greenlet.switch
 
 __all__ = [
-    "CLOSED", "RETRY", "io_ready", "io_event", "wake_timed_out", "interrupt", "closed_error",
-    "wait_fd",
+    "CLOSED", "RETRY", "IOEvent", "io_ready", "wait_io", "wake_timed_out", "interrupt",
+    "closed_error", "wait_fd",
 ]
 
 
@@ -56,47 +61,132 @@ def closed_error():
     return OSError(EBADF, "File descriptor was closed in another greenlet")
 
 
-def io_ready(event, evtype):
-    """Event callback of a socket's reusable events: wake the greenlet in ``event.arg[0]``."""
-    waiting = event.arg[0]
+def io_ready(ev, evtype):
+    """The callback of an :class:`IOEvent` (pure-Python build): wake its waiting greenlet."""
+    waiting = ev.waiting
     if waiting is not None:
         waiting.switch(evtype)
-
-
-def io_event(fd, evtype, loop):
-    """A socket's reusable event for ``evtype``; its ``arg`` is ``[waiting greenlet, persistent]``.
-
-    On an edge-triggered back-end the event is persistent (``EV_PERSIST |
-    EV_ET``) and does not count as keeping the loop alive by itself: a waiter
-    takes a ``loop.ref()`` for the time it waits.
-    """
-    if loop.method in _EDGE_TRIGGERED:
-        return gcore.event(evtype | EV_PERSIST | EV_ET, fd, io_ready, [None, True],
-                           loop=loop, ref=False)
-    return gcore.event(evtype, fd, io_ready, [None, False], loop=loop)
 
 
 _EDGE_TRIGGERED = frozenset(["epoll", "kqueue"])
 
 
-def wake_timed_out(slot, waiting):
+class IOEvent(_event):
+    """IOEvent(fd, evtype, hub)
+--
+
+    A socket's reusable event for one direction (``EV_READ`` or ``EV_WRITE``)
+    on ``hub``'s loop, and the greenlet waiting on it (``waiting``, or None).
+
+    On an edge-triggered back-end (``edge``) the event is persistent
+    (``EV_PERSIST | EV_ET``), registered from the first wait to ``close()``,
+    and does not keep the loop alive by itself: a wait takes a loop ref for
+    its duration. Elsewhere it is added for each wait and removed after it.
+    When ready, the event switches into the waiting greenlet with the event
+    mask (compiled: straight from the loop's C callback; pure-Python build:
+    through :func:`io_ready`).
+    """
+
+    def __init__(self, fd, evtype, hub):
+        loop = hub.loop
+        edge = loop.method in _EDGE_TRIGGERED
+        if edge:
+            _event.__init__(self, evtype | EV_PERSIST | EV_ET, fd, io_ready, None,
+                                 loop=loop, ref=False)
+        else:
+            _event.__init__(self, evtype, fd, io_ready, None, loop=loop)
+        self.hub = hub
+        self.edge = edge
+        self.waiting = None
+
+    def _call(self, evtype):
+        # Compiled, this replaces gcore.event's call of io_ready (a C method).
+        waiting = self.waiting
+        if waiting is not None:
+            _greenlet_switch(waiting, evtype)
+
+
+def wait_io(sock, evtype, timeout):
+    """Block the current greenlet until ``sock`` is ready for ``evtype``; raise on timeout or close.
+
+    ``sock`` keeps its events in ``_read_event``/``_write_event`` (made here on
+    its first wait, and again for the hub of another thread). Where the loop
+    is edge-triggered the greenlet only just got ``EAGAIN``, so the next edge
+    is what it waits for, and the wait costs no system call. Raises
+    ``RuntimeError`` when another greenlet already waits on the same
+    direction, :func:`closed_error` when the socket is closed meanwhile, and
+    ``socket.timeout`` after ``timeout`` seconds (``None``: no limit).
+    """
+    hub = get_hub()
+    if evtype == EV_READ:
+        ev = sock._read_event
+        if ev is None or ev.hub is not hub:
+            ev = sock._read_event = _event_for(sock, ev, EV_READ, hub)
+    else:
+        ev = sock._write_event
+        if ev is None or ev.hub is not hub:
+            ev = sock._write_event = _event_for(sock, ev, EV_WRITE, hub)
+    waiting = ev.waiting
+    if waiting is not None:
+        what = "read from" if evtype == EV_READ else "write to"
+        raise RuntimeError(
+            f"another greenlet ({waiting!r}) is already waiting to {what} {sock!r}")
+    current = getcurrent()
+    ev.waiting = current
+    loop = ev.loop
+    if ev.edge:
+        if not ev.pending:
+            ev.add()
+        timer = None
+        if timeout is not None:
+            timer = loop._start_timer(timeout, wake_timed_out, (ev, current))
+        loop.ref()   # the registered event does not count: this wait does
+        try:
+            result = _switch_to_hub(hub)
+        finally:
+            ev.waiting = None
+            loop.unref()
+            if timer is not None:
+                timer.cancel()
+    else:
+        ev.add(timeout)
+        try:
+            result = _switch_to_hub(hub)
+        finally:
+            ev.waiting = None
+            ev.cancel()
+    if result is CLOSED:
+        raise closed_error()
+    if result == EV_TIMEOUT:
+        raise TimeoutError("timed out")
+
+
+def _event_for(sock, old, evtype, hub):
+    # The socket's event on ``hub``'s loop: ``old`` with its hub updated when
+    # it is on that loop already (a new hub of the same thread), else a new one.
+    if old is not None and old.loop is hub.loop:
+        old.hub = hub
+        return old
+    return IOEvent(sock.fileno(), evtype, hub)
+
+
+def wake_timed_out(ev, waiting):
     """Timer of an edge-triggered wait: wake ``waiting`` with EV_TIMEOUT if it still waits."""
-    if slot[0] is waiting:
+    if ev.waiting is waiting:
         waiting.switch(EV_TIMEOUT)
 
 
-def _wake_if_waiting(slot, waiting, value):
-    if slot[0] is waiting:
+def _wake_if_waiting(ev, waiting, value):
+    if ev.waiting is waiting:
         waiting.switch(value)
 
 
-def interrupt(event, value):
-    """Cancel ``event`` and wake its waiting greenlet (if any) with ``value``, from the hub."""
-    slot = event.arg
-    waiting = slot[0]
-    event.cancel()
+def interrupt(ev, value):
+    """Cancel ``ev`` and wake its waiting greenlet (if any) with ``value``, from the hub."""
+    waiting = ev.waiting
+    ev.cancel()
     if waiting is not None:
-        event.loop.run_callback(_wake_if_waiting, slot, waiting, value)
+        ev.loop.run_callback(_wake_if_waiting, ev, waiting, value)
 
 
 def _switch_arg(event, evtype):

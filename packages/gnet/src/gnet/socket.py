@@ -49,16 +49,16 @@ from errno import EAGAIN, EALREADY, EINPROGRESS, EINTR, EISCONN, EWOULDBLOCK
 from operator import index as _index
 from time import monotonic as _monotonic
 
-from greenlet import getcurrent as _getcurrent
-
-import gcore as _gcore
-from gcore import EV_READ, EV_TIMEOUT, EV_WRITE
-from ghub import get_hub as _get_hub
+from gcore import EV_READ, EV_WRITE
+from gcore._gcore import recv_into_nowait as _recv_into_nowait
+from gcore._gcore import recv_nowait as _recv_nowait
+from gcore._gcore import send_nowait as _send_nowait
 from ghub.checks import socket_timeout as _socket_timeout
 from gnet import _private
 from gnet import dns as _dns
 from gnet._private import CLOSED as _CLOSED
 from gnet._private import RETRY as _RETRY
+from gnet._private import wait_io as _wait_io
 from gnet.dns import gai_error as _gai_error
 from gnet.dns import lookup_addr as _lookup_addr
 from gnet.dns import lookup_host as _lookup_host
@@ -111,9 +111,6 @@ _NI_NUMERICHOST = _stdsocket.NI_NUMERICHOST
 _SO_ERROR = _stdsocket.SO_ERROR
 
 _fileno = _realsocket.fileno
-_recv_nowait = _gcore.recv_nowait
-_recv_into_nowait = _gcore.recv_into_nowait
-_send_nowait = _gcore.send_nowait
 _accept = _realsocket._accept
 _connect_ex = _realsocket.connect_ex
 _interrupt = _private.interrupt
@@ -123,6 +120,16 @@ _set_nonblocking = _realsocket.setblocking
 def _would_block():
     """The error of a non-blocking call that would block, as the stdlib raises it."""
     return BlockingIOError(EAGAIN, _os.strerror(EAGAIN))
+
+
+def _wait_again(sock, evtype, flags):
+    # A call with ``flags`` found ``sock`` not ready for ``evtype``: wait for it
+    # (up to the timeout), or raise the stdlib's BlockingIOError if this call
+    # never waits (a non-blocking socket, MSG_DONTWAIT).
+    timeout = sock._timeout
+    if timeout == 0.0 or (flags and _dontwait(flags)):
+        raise _would_block()
+    _wait_io(sock, evtype, timeout)
 
 
 def _dontwait(flags):
@@ -221,53 +228,11 @@ class socket(_stdsocket.socket):
     def _wait(self, evtype, timeout):
         """Wait until the socket is ready for ``evtype``; raise on timeout or close.
 
-        Where the loop's back-end is edge-triggered (epoll, kqueue), each
-        direction's event stays registered from the first wait to ``close()``,
-        so a wait costs no system call: the greenlet only tried the call and
-        got ``EAGAIN``, so the next edge is what it waits for. Elsewhere the
-        event is added for each wait and removed after it.
+        (:func:`gnet._private.wait_io`: where the loop's back-end is
+        edge-triggered, each direction's event stays registered from the
+        first wait to ``close()``, so a wait costs no system call.)
         """
-        hub = _get_hub()
-        loop = hub.loop
-        if evtype == EV_READ:
-            event = self._read_event
-            if event is None or event.loop is not loop:
-                event = self._read_event = _private.io_event(self.fileno(), EV_READ, loop)
-        else:
-            event = self._write_event
-            if event is None or event.loop is not loop:
-                event = self._write_event = _private.io_event(self.fileno(), EV_WRITE, loop)
-        slot = event.arg
-        waiting = slot[0]
-        if waiting is not None:
-            what = "read from" if evtype == EV_READ else "write to"
-            raise RuntimeError(
-                f"another greenlet ({waiting!r}) is already waiting to {what} {self!r}")
-        current = slot[0] = _getcurrent()
-        if slot[1]:   # edge-triggered and persistent
-            if not event.pending:
-                event.add()
-            timer = None if timeout is None else _gcore.timer(
-                timeout, _private.wake_timed_out, slot, current, loop=loop)
-            loop.ref()   # the registered event does not count: this wait does
-            try:
-                result = hub.switch()
-            finally:
-                slot[0] = None
-                loop.unref()
-                if timer is not None:
-                    timer.cancel()
-        else:
-            event.add(timeout)
-            try:
-                result = hub.switch()
-            finally:
-                slot[0] = None
-                event.cancel()
-        if result is _CLOSED:
-            raise _private.closed_error()
-        if result == EV_TIMEOUT:
-            raise _timeout_error("timed out")
+        _wait_io(self, evtype, timeout)
 
     def __del__(self, _finalize=_realsocket.__del__):
         # A socket collected without close(): unregister its events first. A
@@ -301,14 +266,6 @@ class socket(_stdsocket.socket):
             raise _timeout_error("timed out")
         self._wait(evtype, remaining)
 
-    def _wait_again(self, evtype, flags):
-        # A call with ``flags`` found the socket not ready for ``evtype``: wait
-        # for it (up to the timeout), or raise the stdlib's BlockingIOError if
-        # this call never waits (a non-blocking socket, MSG_DONTWAIT).
-        if self._timeout == 0.0 or (flags and _dontwait(flags)):
-            raise _would_block()
-        self._wait(evtype, self._timeout)
-
     def _io_call(self, evtype, flags, method, *args):
         # Call the stdlib's ``method``, waiting for ``evtype`` on EAGAIN.
         while True:
@@ -316,7 +273,7 @@ class socket(_stdsocket.socket):
                 return method(self, *args)
             except BlockingIOError:
                 pass
-            self._wait_again(evtype, flags)
+            _wait_again(self, evtype, flags)
 
     # -- closing ---------------------------------------------------------------------
 
@@ -406,7 +363,7 @@ class socket(_stdsocket.socket):
                 break
             except BlockingIOError:
                 pass
-            self._wait_again(EV_READ, 0)
+            _wait_again(self, EV_READ, 0)
         sock = socket(self.family, self.type, self.proto, fileno=fd)
         return sock, address
 
@@ -423,7 +380,7 @@ class socket(_stdsocket.socket):
             data = _recv_nowait(_fileno(self), bufsize, flags)
             if data is not None:
                 return data
-            self._wait_again(EV_READ, flags)
+            _wait_again(self, EV_READ, flags)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``; return the number of bytes received."""
@@ -431,7 +388,7 @@ class socket(_stdsocket.socket):
             received = _recv_into_nowait(_fileno(self), buffer, nbytes, flags)
             if received is not None:
                 return received
-            self._wait_again(EV_READ, flags)
+            _wait_again(self, EV_READ, flags)
 
     def recvfrom(self, bufsize, flags=0):
         """Receive up to ``bufsize`` bytes: ``(data, address)``."""
@@ -459,7 +416,7 @@ class socket(_stdsocket.socket):
             sent = _send_nowait(_fileno(self), data, flags)
             if sent is not None:
                 return sent
-            self._wait_again(EV_WRITE, flags)
+            _wait_again(self, EV_WRITE, flags)
 
     def sendall(self, data, flags=0):
         """Send all of ``data`` (any bytes-like object, never copied).
