@@ -44,6 +44,7 @@ cdef class Loop:
     cdef c_event _cb_ev
     cdef bint _cb_scheduled
     cdef bint _break
+    cdef Py_ssize_t _dispatched   # callbacks run in this round of run() (loop.pxi)
     cdef object _stashed_exc
     cdef object _wakeup
     # run_callback_threadsafe (threadsafe.pxi): the wake-up descriptor and its event
@@ -106,6 +107,10 @@ cdef class _call_event(event):
 
 cdef class timer(_call_event):
     pass
+
+
+# The calling thread's identifier (loop.pxi): ghub's get_hub() compares it in C.
+cpdef unsigned long _thread_ident() noexcept
 
 
 # Non-blocking system calls (io.pxi): gnet's sockets call them in C.

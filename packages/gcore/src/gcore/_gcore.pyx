@@ -29,6 +29,7 @@ SIGINT wakes the poll and its Python handler runs at once.
 
 cimport cython
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from libc.errno cimport errno
 from libc.math cimport isnan

@@ -70,6 +70,7 @@ cdef void _event_trampoline(evutil_socket_t fd, short evtype, void *arg) noexcep
     # ``self`` is a new reference for the duration of the call: releasing
     # the event's hold on itself below cannot free it under our feet.
     cdef event self = <event>arg
+    self.loop._dispatched += 1
     if not (self._ev.ev_events & EV_PERSIST):
         self._release()
     try:
@@ -139,6 +140,11 @@ cdef class event:
         cdef timeval *ptv = NULL
         if not self._assigned:
             raise RuntimeError("event is not initialised")
+        if timeout is None and self._held and not (self._ev.ev_evcallback.evcb_flags
+                                                   & EVLIST_TIMEOUT):
+            # Already pending, without a timeout: event_add() would change
+            # nothing (the wait of a socket's persistent event, every time).
+            return
         if timeout is not None:
             _to_timeval(timeout, &tv)
             ptv = &tv

@@ -25,6 +25,11 @@ cdef int _to_timeval(object seconds, timeval *tv) except -1:
     return 0
 
 
+cpdef unsigned long _thread_ident() noexcept:
+    """The calling thread's identifier (``threading.get_ident()``); a C call for ghub's hub cache."""
+    return PyThread_get_thread_ident()
+
+
 cdef inline void _clear_errno() noexcept nogil:
     # libevent fails some calls without setting errno: _oserror must not
     # report a stale one.
@@ -65,6 +70,7 @@ cdef class callback:
 
 cdef void _loop_callbacks_cb(evutil_socket_t fd, short evtype, void *arg) noexcept with gil:
     cdef Loop loop = <Loop>arg
+    loop._dispatched += 1
     loop._run_callbacks()
 
 
@@ -175,10 +181,19 @@ cdef class Loop:
             return 0
         while self._alive() and not self._break:
             _clear_errno()
-            with nogil:
-                rc = event_base_loop(self._base, EVLOOP_ONCE)
+            if self._dispatched:
+                # The last round ran callbacks: more are likely ready. Poll
+                # without waiting and keep the GIL, so that each callback does
+                # not take it again (other threads still get it at the
+                # interpreter's switch interval, in the callbacks' Python code).
+                self._dispatched = 0
+                rc = event_base_loop(self._base, EVLOOP_ONCE | EVLOOP_NONBLOCK)
+            else:
+                with nogil:
+                    rc = event_base_loop(self._base, EVLOOP_ONCE)
             if rc != 0 or self._stashed_exc is not None:
                 break
+        self._dispatched = 0
         self._after_run(rc)
         return 0
 

@@ -4,7 +4,7 @@
 # does, only how fast: the pure-Python build runs the same code.
 
 cimport cython
-from gcore._gcore cimport Loop, callback, timer
+from gcore._gcore cimport Loop, _thread_ident, callback, timer
 
 from ghub cimport checks
 
@@ -22,10 +22,11 @@ cdef class Waiter:
     cpdef get(self)
 
 
-cdef tuple _hub_cache
+cdef unsigned long _cache_ident
+cdef object _cache_token
+cdef object _cache_hub
 cdef object _get_ident
 
-@cython.locals(cache=tuple)
 cpdef get_hub()
 cdef _get_hub_slow()
 cpdef _switch_to_hub(hub)

@@ -47,6 +47,7 @@ from weakref import ref as weakref_ref
 from greenlet import GreenletExit, getcurrent, greenlet
 
 import gcore
+from gcore._gcore import _thread_ident
 from ghub import checks, monitor
 
 __all__ = [
@@ -415,18 +416,22 @@ def _no_token():
     return None
 
 
-# What get_hub() returns without a thread-local lookup: (the thread's ident, a
-# weak reference to that thread's _Token, its hub). Idents are unique among
-# the threads alive, and the token dies with its thread's thread-local data,
-# so a live token proves that an equal ident is still the same thread. One
-# tuple, replaced whole, so that a reader never sees half of an update.
-_hub_cache = (None, _no_token, None)
+# What get_hub() returns without a thread-local lookup: the hub of the thread
+# whose ident is _cache_ident (0: none), with a weak reference to that
+# thread's _Token. Idents are unique among the threads alive, and the token
+# dies with its thread's thread-local data, so a live token proves that an
+# equal ident is still the same thread. An update clears _cache_ident first
+# and sets it last, so that a reader never takes half of one. (Compiled, the
+# ident is a C integer compared with gcore's C call: no int object per call.)
+_cache_ident = 0
+_cache_token = _no_token
+_cache_hub = None
 
 
 class _ThreadState(_thread_local):
     """``_state``: the calling thread's hub as ``_state.hub`` (thread-local).
 
-    Setting (or deleting) ``hub`` also refreshes ``_hub_cache``, the one-entry
+    Setting (or deleting) ``hub`` also refreshes ``_cache_hub``, the one-entry
     cache through which get_hub() finds the hub of the thread that last
     asked for one.
     """
@@ -446,7 +451,6 @@ class _ThreadState(_thread_local):
 
     @hub.deleter
     def hub(self):
-        global _hub_cache
         try:
             del self._hub
         except AttributeError:
@@ -454,25 +458,35 @@ class _ThreadState(_thread_local):
         token = getattr(self, "_token", None)
         if token is not None:
             token.hub = None
-        if _hub_cache[0] == _get_ident():
-            _hub_cache = (None, _no_token, None)
+        if _cache_ident == _thread_ident():
+            _clear_cache()
 
 
 def _remember(state, hub):
     """Make ``hub`` what get_hub() returns at once in the calling thread."""
-    global _hub_cache
+    global _cache_ident, _cache_token, _cache_hub
     try:
         token = state._token
     except AttributeError:
         token = state._token = _Token()
-    _hub_cache = (_get_ident(), weakref_ref(token, _forget), hub)
+    token_ref = weakref_ref(token, _forget)
+    _cache_ident = 0
+    _cache_token = token_ref
+    _cache_hub = hub
+    _cache_ident = _thread_ident()
+
+
+def _clear_cache():
+    global _cache_ident, _cache_token, _cache_hub
+    _cache_ident = 0
+    _cache_token = _no_token
+    _cache_hub = None
 
 
 def _forget(token_ref):
     # The thread of this token ended: do not keep its hub alive.
-    global _hub_cache
-    if _hub_cache[1] is token_ref:
-        _hub_cache = (None, _no_token, None)
+    if _cache_token is token_ref:
+        _clear_cache()
 
 
 _state = _ThreadState()
@@ -480,9 +494,8 @@ _state = _ThreadState()
 
 def get_hub() -> Hub:
     """The calling thread's hub, created on first use."""
-    cache = _hub_cache
-    if cache[0] == _get_ident() and cache[1]() is not None:
-        hub = cache[2]
+    if _cache_ident == _thread_ident() and _cache_token() is not None:
+        hub = _cache_hub
         if hub or not hub.dead:   # (running, the common case, or not started yet)
             return hub
     return _get_hub_slow()

@@ -135,8 +135,7 @@ def wait_io(sock, evtype, timeout):
     ev.waiting = current
     loop = ev.loop
     if ev.edge:
-        if not ev.pending:
-            ev.add()
+        ev.add()   # (registered already after the first wait: then a no-op)
         timer = None
         if timeout is not None:
             timer = loop._start_timer(timeout, wake_timed_out, (ev, current))

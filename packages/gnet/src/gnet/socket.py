@@ -424,12 +424,18 @@ class socket(_stdsocket.socket):
         The timeout bounds the whole call, as in the stdlib; on timeout some
         data may have been sent.
         """
+        if flags:
+            sent = None
+        else:
+            sent = _send_nowait(_fileno(self), data, 0)
+            if sent is not None and type(data) is bytes and sent == len(data):
+                return None   # the usual case: all of it at once, whatever the timeout
         timeout = self._timeout
-        if timeout == 0.0 or (flags and _dontwait(flags)):
-            return _realsocket.sendall(self, data, flags)
-        sent = _send_nowait(_fileno(self), data, flags)
-        if sent is not None and type(data) is bytes and sent == len(data):
-            return None   # the usual case: all of it at once
+        nonblocking = timeout == 0.0 or (flags and _dontwait(flags))
+        if sent is None and (nonblocking or flags):
+            if nonblocking:
+                return _realsocket.sendall(self, data, flags)   # the stdlib's loop, errors
+            sent = _send_nowait(_fileno(self), data, flags)
         sent = sent or 0
         view = memoryview(data)
         if view.format != "B" or view.ndim != 1:
@@ -437,6 +443,8 @@ class socket(_stdsocket.socket):
         total = view.nbytes
         if sent >= total:
             return None
+        if nonblocking:
+            return _realsocket.sendall(self, view[sent:], flags)   # what the first try left
         deadline = None if timeout is None else _monotonic() + timeout
         while sent < total:
             self._deadline_wait(EV_WRITE, deadline)
