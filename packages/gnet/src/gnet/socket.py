@@ -127,7 +127,7 @@ def _wait_again(sock, evtype, flags):
     # (up to the timeout), or raise the stdlib's BlockingIOError if this call
     # never waits (a non-blocking socket, MSG_DONTWAIT).
     timeout = sock._timeout
-    if timeout == 0.0 or (flags and _dontwait(flags)):
+    if (timeout is not None and not timeout) or (flags and _dontwait(flags)):
         raise _would_block()
     _wait_io(sock, evtype, timeout)
 
