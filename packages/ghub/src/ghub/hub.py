@@ -484,9 +484,14 @@ def _clear_cache():
 
 
 def _forget(token_ref):
-    # The thread of this token ended: do not keep its hub alive.
+    # The thread of this token ended: do not keep its hub alive. (No call to
+    # _clear_cache: this also runs at interpreter exit, when the module's
+    # functions may already be gone.)
+    global _cache_ident, _cache_token, _cache_hub
     if _cache_token is token_ref:
-        _clear_cache()
+        _cache_ident = 0
+        _cache_token = None
+        _cache_hub = None
 
 
 _state = _ThreadState()
