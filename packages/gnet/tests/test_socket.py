@@ -4,6 +4,7 @@ import errno
 import io
 import os
 import socket as stdsocket
+import struct
 import sys
 import threading
 import time
@@ -1078,6 +1079,121 @@ def test_data_and_end_of_stream_in_one_go_after_a_short_read(tcp_pair):
     ghub.spawn(last_words)
     assert a.recv(100) == b"two"
     assert a.recv(100) == b""
+
+
+# -- the recv after a short read and a send waits for the next report -------------------
+
+
+def _arm(a, b):
+    # a's read event registered and its report taken: a recv that waited.
+    ghub.spawn_later(0.01, b.sendall, b"one")
+    assert a.recv(100) == b"one"
+
+
+def test_echo_rounds_after_short_reads_and_sends(tcp_pair):
+    a, b = tcp_pair
+    a.settimeout(5)
+    b.settimeout(5)
+
+    def peer():
+        for i in range(200):
+            b.sendall(b"ping%d" % i)
+            assert b.recv(100) == b"ping%d" % i
+        b.shutdown(socket.SHUT_WR)
+
+    g = ghub.spawn(peer)
+    rounds = 0
+    while True:
+        data = a.recv(100)      # short reads; after the first, each follows a send
+        if not data:
+            break
+        a.sendall(data)
+        rounds += 1
+    g.get(timeout=5)
+    assert rounds == 200
+
+
+def test_data_and_end_of_stream_in_one_report_then_a_send(tcp_pair):
+    # The peer's last data and its FIN come as one report while the reader
+    # waits; the reader answers, then reads again: EV_CLOSED in that report
+    # keeps it from waiting for another one that would never come.
+    a, b = tcp_pair
+    a.settimeout(5)
+    _arm(a, b)
+
+    def last_words():
+        b.sendall(b"two")
+        b.shutdown(socket.SHUT_WR)
+
+    ghub.spawn_later(0.01, last_words)
+    assert a.recv(100) == b"two"
+    a.sendall(b"answer")
+    assert a.recv(100) == b""
+    assert b.recv(100) == b"answer"
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_data_and_a_reset_in_one_report(tcp_pair, answer):
+    # libevent reports the reset as plain EV_READ: the reader learns of it
+    # from the kernel, by the send that fails or by the next recv, never by
+    # waiting for a report.
+    a, b = tcp_pair
+    a.settimeout(5)
+    _arm(a, b)
+
+    def last_words():
+        b.sendall(b"two")
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        b.close()   # a reset, at once after the data
+
+    ghub.spawn_later(0.01, last_words)
+    assert a.recv(100) == b"two"
+    with pytest.raises(OSError) as info:
+        if answer:
+            a.sendall(b"answer")
+        else:
+            a.recv(100)
+    assert info.value.errno in (errno.ECONNRESET, errno.EPIPE)
+
+
+def test_timeout_and_non_blocking_after_a_short_read_and_a_send(tcp_pair):
+    a, b = tcp_pair
+    a.settimeout(5)
+    _arm(a, b)
+    b.sendall(b"two")
+    assert a.recv(100) == b"two"
+    a.sendall(b"x")
+    a.settimeout(0.0)
+    with pytest.raises(BlockingIOError):
+        a.recv(100)
+    b.sendall(b"three")
+    assert a.recv(100) == b"three"
+    a.sendall(b"y")
+    a.settimeout(0.05)
+    with pytest.raises(socket.timeout):
+        a.recv(100)
+    a.settimeout(5)
+    ghub.spawn_later(0.02, b.sendall, b"four")
+    assert a.recv(100) == b"four"
+
+
+def test_data_waiting_after_another_sockets_short_read(tcp_pair, listener):
+    # Only the descriptor whose recv was short last may skip: a short read on
+    # another socket in between means a plain recv(2).
+    a, b = tcp_pair
+    a.settimeout(5)
+    _arm(a, b)
+    c = socket.create_connection(listener.getsockname())
+    d, _ = listener.accept()
+    with c, d:
+        b.sendall(b"two")
+        assert a.recv(100) == b"two"
+        a.sendall(b"x")
+        c.sendall(b"other")
+        assert d.recv(100) == b"other"
+        b.sendall(b"three")
+        ghub.sleep(0.02)     # the report for "three" is taken while nobody waits
+        assert a.recv(100) == b"three"
 
 
 @pytest.mark.parametrize("args, kwargs", [

@@ -19,6 +19,9 @@ cdef object _greenlet_switch
 cdef class IOEvent(_event):
     cdef public object hub
     cdef public bint edge
+    cdef public bint skippable
+    cdef public bint closed
+    cdef public int fileno
     cdef public object waiting
 
     cdef _call(self, short evtype)
@@ -26,3 +29,11 @@ cdef class IOEvent(_event):
 
 @cython.locals(ev=IOEvent, loop=Loop)
 cpdef wait_io(sock, int evtype, timeout)
+
+cdef int _drained_fd
+cdef bint _drained_sent
+cpdef note_short_read(int fd)
+cpdef note_sent(int fd)
+cpdef note_closed(int fd)
+@cython.locals(ev=IOEvent)
+cpdef bint wait_if_drained(sock, int fd) except -1

@@ -24,11 +24,12 @@ event, so a late wake-up can never land in a greenlet that moved on.
 from __future__ import annotations
 
 from errno import EBADF
+from socket import SOCK_STREAM as _SOCK_STREAM
 
 from greenlet import getcurrent, greenlet
 
 import gcore
-from gcore import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
+from gcore import EV_CLOSED, EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 from gcore._gcore import event as _event
 from ghub import get_hub
 from ghub.checks import socket_timeout
@@ -38,7 +39,7 @@ _greenlet_switch = greenlet.switch
 
 __all__ = [
     "CLOSED", "RETRY", "IOEvent", "io_ready", "wait_io", "wake_timed_out", "interrupt",
-    "closed_error", "wait_fd",
+    "closed_error", "wait_fd", "note_short_read", "note_sent", "note_closed", "wait_if_drained",
 ]
 
 
@@ -62,17 +63,15 @@ def closed_error():
 
 
 def io_ready(ev, evtype):
-    """The callback of an :class:`IOEvent` (pure-Python build): wake its waiting greenlet."""
-    waiting = ev.waiting
-    if waiting is not None:
-        waiting.switch(evtype)
+    """The callback of an :class:`IOEvent` in the pure-Python build (compiled: its C ``_call``)."""
+    ev._call(evtype)
 
 
 _EDGE_TRIGGERED = frozenset(["epoll", "kqueue"])
 
 
 class IOEvent(_event):
-    """IOEvent(fd, evtype, hub)
+    """IOEvent(fd, evtype, hub, stream=False)
 --
 
     A socket's reusable event for one direction (``EV_READ`` or ``EV_WRITE``)
@@ -85,25 +84,102 @@ class IOEvent(_event):
     When ready, the event switches into the waiting greenlet with the event
     mask (compiled: straight from the loop's C callback; pure-Python build:
     through :func:`io_ready`).
+
+    The read event of a stream socket on epoll (``stream=True``) also asks for
+    ``EV_CLOSED`` (EPOLLRDHUP), and remembers in ``closed`` that a report said
+    the peer shut its side: then a recv may not skip the read that finds
+    nothing (see :func:`wait_if_drained`).
     """
 
-    def __init__(self, fd, evtype, hub):
+    def __init__(self, fd, evtype, hub, stream=False):
         loop = hub.loop
-        edge = loop.method in _EDGE_TRIGGERED
+        method = loop.method
+        edge = method in _EDGE_TRIGGERED
+        skippable = edge and stream and evtype == EV_READ and method == "epoll"
+        if skippable:
+            evtype |= EV_CLOSED
         if edge:
             _event.__init__(self, evtype | EV_PERSIST | EV_ET, fd, io_ready, None,
-                                 loop=loop, ref=False)
+                            loop=loop, ref=False)
         else:
             _event.__init__(self, evtype, fd, io_ready, None, loop=loop)
         self.hub = hub
         self.edge = edge
+        self.skippable = skippable
+        self.closed = False
+        self.fileno = fd
         self.waiting = None
 
     def _call(self, evtype):
         # Compiled, this replaces gcore.event's call of io_ready (a C method).
+        global _drained_fd
+        if self.fileno == _drained_fd:
+            _drained_fd = -1   # a report: the next recv tries the system call first
+        if evtype & EV_CLOSED:
+            self.closed = True
         waiting = self.waiting
         if waiting is not None:
             _greenlet_switch(waiting, evtype)
+
+
+# The read that finds nothing, skipped. After a recv on a stream socket that
+# returned less than it asked for, the receive queue was empty: what comes
+# next makes a new readiness report, so the next recv can wait for that
+# report instead of calling recv(2) for its EAGAIN. Not always: data and the
+# peer's FIN (or a reset) that came before the loop looked are one report,
+# and the end or the error is then never reported again. The FIN shows in
+# that report as EV_CLOSED (IOEvent.closed). A reset does not: libevent 2.1
+# turns EPOLLERR into plain EV_READ|EV_WRITE. But after a reset the kernel
+# refuses every send, so a successful send after the short read proves that
+# no reset had come before it, and one that comes after makes a new report.
+# Hence the skip is taken only for the descriptor whose recv was short most
+# recently, when it sent since and no report came for it since
+# (IOEvent._call forgets it). Echo and request-response loops (read a
+# message, answer it, read again) are exactly that; any other order, another
+# socket's short read in between, or a report just means one more recv(2).
+_drained_fd = -1       # the descriptor whose last recv was short (-1: none)
+_drained_sent = False  # it sent since
+
+
+def note_short_read(fd):
+    """A recv without flags on ``fd`` returned less than asked (and more than nothing)."""
+    global _drained_fd, _drained_sent
+    _drained_fd = fd
+    _drained_sent = False
+
+
+def note_sent(fd):
+    """A send on ``fd`` succeeded (after a reset it would have failed)."""
+    global _drained_sent
+    if fd == _drained_fd:
+        _drained_sent = True
+
+
+def note_closed(fd):
+    """``fd`` is being closed or detached: forget it."""
+    global _drained_fd
+    if fd == _drained_fd:
+        _drained_fd = -1
+
+
+def wait_if_drained(sock, fd):
+    """Before a recv without flags: wait for ``sock``'s next report if a read would find nothing.
+
+    True when it waited (the recv(2) follows); False when the recv must just
+    try the system call (the usual answer, for the cost of one comparison).
+    """
+    global _drained_fd
+    if fd != _drained_fd or not _drained_sent:
+        return False
+    _drained_fd = -1
+    timeout = sock._timeout
+    if timeout is not None and not timeout:
+        return False   # non-blocking: the call itself says "would block"
+    ev = sock._read_event
+    if ev is None or not ev.skippable or ev.closed or ev.hub is not get_hub():
+        return False
+    wait_io(sock, EV_READ, timeout)
+    return True
 
 
 def wait_io(sock, evtype, timeout):
@@ -166,7 +242,7 @@ def _event_for(sock, old, evtype, hub):
     if old is not None and old.loop is hub.loop:
         old.hub = hub
         return old
-    return IOEvent(sock.fileno(), evtype, hub)
+    return IOEvent(sock.fileno(), evtype, hub, sock.type == _SOCK_STREAM)
 
 
 def wake_timed_out(ev, waiting):
@@ -182,6 +258,8 @@ def _wake_if_waiting(ev, waiting, value):
 
 def interrupt(ev, value):
     """Cancel ``ev`` and wake its waiting greenlet (if any) with ``value``, from the hub."""
+    if value is CLOSED:
+        note_closed(ev.fileno)
     waiting = ev.waiting
     ev.cancel()
     if waiting is not None:

@@ -12,6 +12,9 @@ from gcore._gcore cimport recv_into_nowait as _recv_into_nowait
 from gcore._gcore cimport recv_nowait as _recv_nowait
 from gcore._gcore cimport send_nowait as _send_nowait
 
+from gnet._private cimport note_sent as _note_sent
+from gnet._private cimport note_short_read as _note_short_read
+from gnet._private cimport wait_if_drained as _wait_if_drained
 from gnet._private cimport wait_io as _wait_io
 
 

@@ -58,6 +58,9 @@ from gnet import _private
 from gnet import dns as _dns
 from gnet._private import CLOSED as _CLOSED
 from gnet._private import RETRY as _RETRY
+from gnet._private import note_sent as _note_sent
+from gnet._private import note_short_read as _note_short_read
+from gnet._private import wait_if_drained as _wait_if_drained
 from gnet._private import wait_io as _wait_io
 from gnet.dns import gai_error as _gai_error
 from gnet.dns import lookup_addr as _lookup_addr
@@ -376,11 +379,17 @@ class socket(_stdsocket.socket):
         (up to the timeout) unless the socket is non-blocking or ``flags``
         has ``MSG_DONTWAIT``: then ``BlockingIOError`` when nothing is there.
         """
+        fd = _fileno(self)
+        if not flags and _wait_if_drained(self, fd):
+            fd = _fileno(self)
         while True:
-            data = _recv_nowait(_fileno(self), bufsize, flags)
+            data = _recv_nowait(fd, bufsize, flags)
             if data is not None:
+                if not flags and 0 < len(data) < bufsize:
+                    _note_short_read(fd)
                 return data
             _wait_again(self, EV_READ, flags)
+            fd = _fileno(self)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive into ``buffer``; return the number of bytes received."""
@@ -413,8 +422,11 @@ class socket(_stdsocket.socket):
     def send(self, data, flags=0):
         """Send some of ``data``; return how many bytes were sent."""
         while True:
-            sent = _send_nowait(_fileno(self), data, flags)
+            fd = _fileno(self)
+            sent = _send_nowait(fd, data, flags)
             if sent is not None:
+                if sent:
+                    _note_sent(fd)
                 return sent
             _wait_again(self, EV_WRITE, flags)
 
@@ -427,8 +439,11 @@ class socket(_stdsocket.socket):
         if flags:
             sent = None
         else:
-            sent = _send_nowait(_fileno(self), data, 0)
+            fd = _fileno(self)
+            sent = _send_nowait(fd, data, 0)
             if sent is not None and type(data) is bytes and sent == len(data):
+                if sent:
+                    _note_sent(fd)
                 return None   # the usual case: all of it at once, whatever the timeout
         timeout = self._timeout
         nonblocking = timeout == 0.0 or (flags and _dontwait(flags))
@@ -449,6 +464,7 @@ class socket(_stdsocket.socket):
         while sent < total:
             self._deadline_wait(EV_WRITE, deadline)
             sent += _send_nowait(_fileno(self), view[sent:], flags) or 0
+        _note_sent(_fileno(self))
         return None
 
     def sendto(self, data, *flags_address):
