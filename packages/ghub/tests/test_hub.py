@@ -30,6 +30,7 @@ from ghub import (
     spawn,
     spawn_raw,
 )
+from ghub.hub import Wakeup
 
 
 class Boom(Exception):
@@ -643,6 +644,130 @@ def test_shutdown_must_be_called_from_the_main_greenlet():
     g = spawn(ghub.shutdown)
     with pytest.raises(RuntimeError, match="main greenlet"):
         g.get()
+
+
+# -- deferred wake-ups (Wakeup, the hub's ready queue) ---------------------------------------------
+
+
+def _parked(hub, names, log):
+    """Greenlets that each park on the hub (``hub.switch()``) and log what woke them, once."""
+
+    def park(name):
+        log.append(("parked", name))
+        log.append((name, hub.switch()))
+
+    glets = [spawn_raw(park, name) for name in names]
+    sleep(0)
+    assert log == [("parked", name) for name in names]
+    log.clear()
+    return glets
+
+
+def test_wakeups_of_one_callback_run_after_it_in_order(hub):
+    log = []
+    glets = _parked(hub, "abc", log)
+
+    def wake_all():
+        for glet, name in zip(glets, "abc"):
+            Wakeup(hub).wake(glet, name.upper())
+        log.append("callback ended")
+
+    hub.loop.run_callback(wake_all)
+    sleep(0.01)
+    assert log == ["callback ended", ("a", "A"), ("b", "B"), ("c", "C")]
+    assert all(glet.dead for glet in glets)
+
+
+def test_a_woken_greenlet_that_blocks_switches_straight_to_the_next(hub):
+    # One switch per wake-up: hub -> a -> b -> c -> hub, not a -> hub -> b -> hub...
+    log = []
+
+    def park_twice(name):
+        hub.switch()      # the wake-up under test
+        log.append(name)
+        hub.switch()      # blocks again: passes on to the next ready greenlet
+
+    glets = [spawn_raw(park_twice, name) for name in "abc"]
+    sleep(0)
+    names = {glets[0]: "a", glets[1]: "b", glets[2]: "c", hub: "hub"}
+    switches = []
+
+    def trace(event, args):
+        if event == "switch" and args[0] in names and args[1] in names:
+            switches.append((names[args[0]], names[args[1]]))
+
+    def wake_all():
+        for glet in glets:
+            Wakeup(hub).wake(glet, None)
+
+    hub.loop.run_callback(wake_all)
+    previous = greenlet.settrace(trace)
+    try:
+        sleep(0.01)
+    finally:
+        greenlet.settrace(previous)
+    assert log == ["a", "b", "c"]
+    assert switches == [("hub", "a"), ("a", "b"), ("b", "c"), ("c", "hub")]
+    for glet in glets:   # (parked again: end them)
+        hub.loop.run_callback(glet.throw, GreenletExit)
+    sleep(0.01)
+    assert all(glet.dead for glet in glets)
+
+
+def test_a_cancelled_wakeup_is_skipped(hub):
+    log = []
+    glets = _parked(hub, "ab", log)
+
+    def wake_then_cancel():
+        first, second = Wakeup(hub), Wakeup(hub)
+        first.wake(glets[0], 1)
+        second.wake(glets[1], 2)
+        second.cancel()      # b's wait ended another way
+        assert not second.queued and second.greenlet is None
+
+    hub.loop.run_callback(wake_then_cancel)
+    sleep(0.01)
+    assert log == [("a", 1)]
+    assert not glets[1].dead
+    hub.loop.run_callback(glets[1].switch, "by hand")
+    sleep(0.01)
+    assert log == [("a", 1), ("b", "by hand")]
+
+
+def test_a_wakeup_queued_twice_delivers_once_with_the_last_value(hub):
+    log = []
+    (glet,) = _parked(hub, "a", log)
+
+    def wake_twice():
+        wakeup = Wakeup(hub)
+        wakeup.wake(glet, "first")
+        wakeup.wake(glet, "second")
+
+    hub.loop.run_callback(wake_twice)
+    sleep(0.01)
+    assert log == [("a", "second")]
+
+
+def test_an_error_of_a_woken_greenlet_is_reported_and_the_rest_still_run(hub, capsys):
+    log = []
+
+    def fail():
+        hub.switch()
+        raise Boom("woken and failed")
+
+    failing = spawn_raw(fail)
+    sleep(0)
+    glets = _parked(hub, "bc", log)
+
+    def wake_all():
+        for glet in [failing, *glets]:
+            Wakeup(hub).wake(glet, "v")
+
+    hub.loop.run_callback(wake_all)
+    sleep(0.01)
+    assert log == [("b", "v"), ("c", "v")]
+    err = capsys.readouterr().err
+    assert "Boom: woken and failed" in err
 
 
 # -- the Waiter ---------------------------------------------------------------------------------

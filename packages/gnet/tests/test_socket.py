@@ -1196,6 +1196,51 @@ def test_data_waiting_after_another_sockets_short_read(tcp_pair, listener):
         assert a.recv(100) == b"three"
 
 
+# -- readers woken in one round run one after the other (ghub's ready queue) ---------------
+
+
+def test_data_and_the_deadline_seen_in_one_round_give_the_data(tcp_pair):
+    # The data came before the deadline, but the loop, held up, sees both at
+    # once: the reader's wake-up is queued, and the timer must not beat it.
+    a, b = tcp_pair
+    a.settimeout(0.05)
+
+    def held_up():
+        b.sendall(b"in time")
+        time.sleep(0.1)   # (blocks the loop past a's deadline)
+
+    ghub.spawn_later(0.01, held_up)
+    assert a.recv(100) == b"in time"
+
+
+def test_a_reader_woken_in_the_same_round_as_its_socket_closed(tcp_pair, listener):
+    # Two readers get data in one round; whichever runs first closes the
+    # other's socket: the other must get the close, not the report queued
+    # for it before the close.
+    a, b = tcp_pair
+    c = socket.create_connection(listener.getsockname())
+    d, _ = listener.accept()
+
+    def reader(mine, other):
+        try:
+            data = mine.recv(100)
+        except OSError as exc:
+            return exc
+        other.close()
+        return data
+
+    with c, d:
+        readers = [ghub.spawn(reader, a, c), ghub.spawn(reader, c, a)]
+        ghub.sleep(0.01)          # both wait
+        b.sendall(b"for a")
+        d.sendall(b"for c")
+        ghub.sleep(0.05)          # the loop sees both in one round
+        results = sorted((r.get(timeout=5) for r in readers), key=lambda r: isinstance(r, OSError))
+    assert results[0] in (b"for a", b"for c")
+    assert isinstance(results[1], OSError) and results[1].errno == errno.EBADF
+    assert "closed in another greenlet" in str(results[1])
+
+
 @pytest.mark.parametrize("args, kwargs", [
     ((12345,), {}),                               # an unsupported family
     ((stdsocket.AF_INET, 12345), {}),             # an unsupported type

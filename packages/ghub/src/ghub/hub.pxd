@@ -31,6 +31,38 @@ cpdef get_hub()
 cdef _get_hub_slow()
 cpdef _switch_to_hub(hub)
 
+
+cdef class Wakeup
+cdef class _ReadyQueue
+cdef _ReadyQueue _draining
+
+@cython.final
+cdef class _ReadyQueue:
+    cdef object hub
+    cdef Loop loop
+    cdef list items
+    cdef Py_ssize_t next
+    cdef bint scheduled
+
+    cdef Wakeup _pop(self)
+
+
+@cython.final
+cdef class Wakeup:
+    cdef _ReadyQueue queue
+    cdef public object greenlet
+    cdef public object value
+    cdef public bint queued
+
+    cpdef wake(self, glet, value)
+    cpdef cancel(self)
+
+
+@cython.locals(queue=_ReadyQueue, wakeup=Wakeup)
+cdef _park(hub)
+@cython.locals(wakeup=Wakeup)
+cpdef _drain(_ReadyQueue queue)
+
 @cython.locals(loop=Loop, cb=callback, t=timer)
 cpdef sleep(seconds=*)
 

@@ -53,7 +53,7 @@ from ghub import checks, monitor
 __all__ = [
     "Hub", "get_hub", "Waiter", "LoopExit", "BlockingSwitchOutError", "GreenletExit",
     "getcurrent", "sleep", "idle", "spawn_raw", "kill", "signal", "fork", "reinit",
-    "shutdown",
+    "shutdown", "Wakeup",
 ]
 
 _ErrorClasses = type | tuple[type, ...]
@@ -146,6 +146,7 @@ class Hub(greenlet):
         self.loop = loop
         self.thread_ident = _get_ident()
         self._stopping = False
+        self._ready = _ReadyQueue(self, loop)
         # (Looked up at each error, so that handle_error replaced on the instance counts.)
         loop.error_handler = self._handle_loop_error
         # An exception from a Python signal handler (Ctrl-C's KeyboardInterrupt,
@@ -165,7 +166,7 @@ class Hub(greenlet):
         """
         if getcurrent() is self:
             raise BlockingSwitchOutError(_BLOCKING_IN_HUB)
-        return _greenlet_switch(self)
+        return _park(self)
 
     def throw(self, *args: Any) -> Any:
         """Raise an exception in the hub; a ``GreenletExit`` (the default) stops it.
@@ -529,7 +530,129 @@ def _switch_to_hub(hub):
         return hub.switch()   # a subclass may have its own switch()
     if getcurrent() is hub:
         raise BlockingSwitchOutError(_BLOCKING_IN_HUB)
+    return _park(hub)
+
+
+# Deferred wake-ups: one switch per wake-up instead of two.
+#
+# A loop callback that wakes a greenlet switches into it, and the greenlet
+# switches back to the hub when it blocks again: two switches (and their
+# stack copies) per wake-up. When one round of the loop wakes many greenlets
+# (a server's connections that all got data), a callback may instead hand
+# its greenlet to Wakeup.wake: the greenlet joins the hub's ready queue, and
+# once the loop's events of the round have run, _drain switches into the
+# first; when that one blocks again, _park switches straight into the next
+# ready one, and only the last switches back to the hub. The order is the
+# order of the wake-ups; a greenlet whose wait ended another way meanwhile
+# (a timeout, a kill, a close) cancels its Wakeup and is skipped.
+_draining = None   # the _ReadyQueue being drained now (in whichever thread)
+
+
+class _ReadyQueue:
+    """A hub's greenlets woken in this round of its loop, to be switched into in order."""
+
+    __slots__ = ("hub", "loop", "items", "next", "scheduled")
+
+    def __init__(self, hub, loop):
+        self.hub = hub
+        self.loop = loop
+        self.items = []       # Wakeups; those before ``next`` were taken
+        self.next = 0
+        self.scheduled = False
+
+    def _pop(self):
+        # The next Wakeup still queued (marked taken), or None when none is left.
+        items = self.items
+        while self.next < len(items):
+            wakeup = items[self.next]
+            self.next += 1
+            if wakeup.queued:
+                wakeup.queued = False
+                return wakeup
+        if self.next:
+            del items[:]
+            self.next = 0
+        return None
+
+
+class Wakeup:
+    """Wakeup(hub)
+--
+
+    A reusable deferred switch into a greenlet parked on ``hub`` (see the
+    comment above ``_ReadyQueue`` in the source). From the hub (a loop
+    callback), :meth:`wake` queues the switch; the waiting greenlet calls
+    :meth:`cancel` when its wait ends, however it ended, so that a switch
+    still queued is dropped. One greenlet waits on a Wakeup at a time.
+    """
+
+    __slots__ = ("queue", "greenlet", "value", "queued")
+
+    def __init__(self, hub: Hub) -> None:
+        self.queue = hub._ready
+        self.greenlet = None
+        self.value = None
+        self.queued = False
+
+    def wake(self, glet, value):
+        """Switch into greenlet ``glet`` with ``value`` after this round's events (from the hub)."""
+        queue = self.queue
+        self.greenlet = glet
+        self.value = value
+        if self.queued:
+            return   # (already in the queue: it takes the new value)
+        self.queued = True
+        queue.items.append(self)
+        if not queue.scheduled:
+            queue.scheduled = True
+            queue.loop._run_callback(_drain, (queue,))
+
+    def cancel(self):
+        """The wait ended: drop the switch if it is still queued."""
+        if self.queued:
+            self.queued = False
+            self.greenlet = None
+            self.value = None
+
+
+def _park(hub):
+    # The current greenlet blocks: switch into the next greenlet of the ready
+    # queue that the hub is draining, if any, else into the hub.
+    global _draining
+    queue = _draining
+    if queue is not None and queue.hub is hub:
+        wakeup = queue._pop()
+        if wakeup is not None:
+            glet = wakeup.greenlet
+            value = wakeup.value
+            wakeup.greenlet = None
+            wakeup.value = None
+            return _greenlet_switch(glet, value)
     return _greenlet_switch(hub)
+
+
+def _drain(queue):
+    # A loop callback: switch into the queue's greenlets in order (each one
+    # passes on to the next when it blocks: _park).
+    global _draining
+    queue.scheduled = False
+    try:
+        while True:
+            wakeup = queue._pop()
+            if wakeup is None:
+                break
+            glet = wakeup.greenlet
+            value = wakeup.value
+            wakeup.greenlet = None
+            wakeup.value = None
+            _draining = queue
+            _greenlet_switch(glet, value)
+    finally:
+        _draining = None
+        if queue.next < len(queue.items) and not queue.scheduled:
+            # (an error came out of a switch: the rest runs in a next callback)
+            queue.scheduled = True
+            queue.loop._run_callback(_drain, (queue,))
 
 
 class Waiter:

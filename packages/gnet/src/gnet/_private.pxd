@@ -11,13 +11,12 @@ cimport cython
 from gcore._gcore cimport Loop
 from gcore._gcore cimport event as _event
 
-from ghub.hub cimport _switch_to_hub, get_hub
-
-cdef object _greenlet_switch
+from ghub.hub cimport Wakeup, _switch_to_hub, get_hub
 
 
 cdef class IOEvent(_event):
     cdef public object hub
+    cdef public Wakeup wakeup
     cdef public bint edge
     cdef public bint skippable
     cdef public bint closed

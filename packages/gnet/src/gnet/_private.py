@@ -26,16 +26,14 @@ from __future__ import annotations
 from errno import EBADF
 from socket import SOCK_STREAM as _SOCK_STREAM
 
-from greenlet import getcurrent, greenlet
+from greenlet import getcurrent
 
 import gcore
 from gcore import EV_CLOSED, EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 from gcore._gcore import event as _event
 from ghub import get_hub
 from ghub.checks import socket_timeout
-from ghub.hub import _switch_to_hub
-
-_greenlet_switch = greenlet.switch
+from ghub.hub import Wakeup, _switch_to_hub
 
 __all__ = [
     "CLOSED", "RETRY", "IOEvent", "io_ready", "wait_io", "wake_timed_out", "interrupt",
@@ -104,6 +102,7 @@ class IOEvent(_event):
         else:
             _event.__init__(self, evtype, fd, io_ready, None, loop=loop)
         self.hub = hub
+        self.wakeup = Wakeup(hub)
         self.edge = edge
         self.skippable = skippable
         self.closed = False
@@ -119,7 +118,9 @@ class IOEvent(_event):
             self.closed = True
         waiting = self.waiting
         if waiting is not None:
-            _greenlet_switch(waiting, evtype)
+            # (switched into after this round's events, right after the
+            # greenlet woken before it: ghub.hub's ready queue)
+            self.wakeup.wake(waiting, evtype)
 
 
 # The read that finds nothing, skipped. After a recv on a stream socket that
@@ -220,6 +221,7 @@ def wait_io(sock, evtype, timeout):
             result = _switch_to_hub(hub)
         finally:
             ev.waiting = None
+            ev.wakeup.cancel()
             loop.unref()
             if timer is not None:
                 timer.cancel()
@@ -229,6 +231,7 @@ def wait_io(sock, evtype, timeout):
             result = _switch_to_hub(hub)
         finally:
             ev.waiting = None
+            ev.wakeup.cancel()
             ev.cancel()
     if result is CLOSED:
         raise closed_error()
@@ -241,13 +244,18 @@ def _event_for(sock, old, evtype, hub):
     # it is on that loop already (a new hub of the same thread), else a new one.
     if old is not None and old.loop is hub.loop:
         old.hub = hub
+        old.wakeup = Wakeup(hub)
         return old
     return IOEvent(sock.fileno(), evtype, hub, sock.type == _SOCK_STREAM)
 
 
 def wake_timed_out(ev, waiting):
-    """Timer of an edge-triggered wait: wake ``waiting`` with EV_TIMEOUT if it still waits."""
-    if ev.waiting is waiting:
+    """Timer of an edge-triggered wait: wake ``waiting`` with EV_TIMEOUT if it still waits.
+
+    Not when the event's report came first in the same round (its wake-up
+    is queued): the data that came before the deadline wins.
+    """
+    if ev.waiting is waiting and not ev.wakeup.queued:
         waiting.switch(EV_TIMEOUT)
 
 
@@ -262,6 +270,7 @@ def interrupt(ev, value):
         note_closed(ev.fileno)
     waiting = ev.waiting
     ev.cancel()
+    ev.wakeup.cancel()   # (a report queued in this round is not delivered either)
     if waiting is not None:
         ev.loop.run_callback(_wake_if_waiting, ev, waiting, value)
 
