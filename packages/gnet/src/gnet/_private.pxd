@@ -2,7 +2,8 @@
 #
 # _private.py is the source; gnet's setup.py compiles it as it is. IOEvent
 # becomes an extension type derived from gcore's event: its C ``_call``
-# switches into the waiting greenlet straight from the loop's callback, and
+# queues the switch into the waiting greenlet (ghub's Wakeup) straight from
+# the loop's callback, and
 # wait_io (cpdef: gnet.socket calls it in C) reaches the event's fields, the
 # loop's timer and the hub switch without the interpreter. The other names
 # stay ordinary module attributes. docs/performance.md has the figures.

@@ -8,6 +8,10 @@ callback switches back into it, switches to the hub, and cancels the event
 in a ``finally`` (it may be woken by a timeout, a kill or a close instead).
 The callback gets the event mask (``EV_TIMEOUT`` when the timeout passed
 first), which the greenlet receives as the value of ``hub.switch()``.
+A socket's event does not switch from inside the loop's callback: it queues
+the switch in the hub's ready queue (``ghub.hub.Wakeup``), so that the
+readers one round wakes run after it, each passing straight to the next
+when it blocks again (one switch per wake-up instead of two).
 
 Sockets keep one :class:`IOEvent` per direction (the event and the greenlet
 waiting on it; :func:`wait_io` is the wait), so that a wait costs no
@@ -79,9 +83,10 @@ class IOEvent(_event):
     (``EV_PERSIST | EV_ET``), registered from the first wait to ``close()``,
     and does not keep the loop alive by itself: a wait takes a loop ref for
     its duration. Elsewhere it is added for each wait and removed after it.
-    When ready, the event switches into the waiting greenlet with the event
-    mask (compiled: straight from the loop's C callback; pure-Python build:
-    through :func:`io_ready`).
+    When ready, the event wakes the waiting greenlet with the event mask
+    through its ``wakeup`` (a ``ghub.hub.Wakeup``: the switch happens after
+    the round's events, straight from the greenlet woken before; compiled,
+    from the loop's C callback; pure-Python build: through :func:`io_ready`).
 
     The read event of a stream socket on epoll (``stream=True``) also asks for
     ``EV_CLOSED`` (EPOLLRDHUP), and remembers in ``closed`` that a report said
