@@ -594,7 +594,7 @@ class Wakeup:
         self.value = None
         self.queued = False
 
-    def wake(self, glet, value):
+    def wake(self, glet: Any, value: Any) -> None:
         """Switch into greenlet ``glet`` with ``value`` after this round's events (from the hub)."""
         queue = self.queue
         self.greenlet = glet
@@ -607,7 +607,7 @@ class Wakeup:
             queue.scheduled = True
             queue.loop._run_callback(_drain, (queue,))
 
-    def cancel(self):
+    def cancel(self) -> None:
         """The wait ended: drop the switch if it is still queued."""
         if self.queued:
             self.queued = False
