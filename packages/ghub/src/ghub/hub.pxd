@@ -35,6 +35,7 @@ cpdef _switch_to_hub(hub)
 cdef class Wakeup
 cdef class _ReadyQueue
 cdef _ReadyQueue _draining
+cdef object _EMPTY
 
 @cython.final
 cdef class _ReadyQueue:
@@ -45,6 +46,8 @@ cdef class _ReadyQueue:
     cdef bint scheduled
 
     cdef Wakeup _pop(self)
+    @cython.locals(wakeup=Wakeup)
+    cdef _switch_next(self)
 
 
 @cython.final
@@ -58,9 +61,8 @@ cdef class Wakeup:
     cpdef cancel(self)
 
 
-@cython.locals(queue=_ReadyQueue, wakeup=Wakeup)
+@cython.locals(queue=_ReadyQueue)
 cdef _park(hub)
-@cython.locals(wakeup=Wakeup)
 cpdef _drain(_ReadyQueue queue)
 
 @cython.locals(loop=Loop, cb=callback, t=timer)

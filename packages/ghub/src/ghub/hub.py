@@ -546,6 +546,7 @@ def _switch_to_hub(hub):
 # order of the wake-ups; a greenlet whose wait ended another way meanwhile
 # (a timeout, a kill, a close) cancels its Wakeup and is skipped.
 _draining = None   # the _ReadyQueue being drained now (in whichever thread)
+_EMPTY = object()  # what _ReadyQueue._switch_next returns when nothing is queued
 
 
 class _ReadyQueue:
@@ -573,6 +574,20 @@ class _ReadyQueue:
             del items[:]
             self.next = 0
         return None
+
+    def _switch_next(self):
+        # Switch into the next queued greenlet (return what switches back),
+        # or return _EMPTY at once when none is left.
+        global _draining
+        wakeup = self._pop()
+        if wakeup is None:
+            return _EMPTY
+        glet = wakeup.greenlet
+        value = wakeup.value
+        wakeup.greenlet = None
+        wakeup.value = None
+        _draining = self   # (again: another thread's hub may have drained meanwhile)
+        return _greenlet_switch(glet, value)
 
 
 class Wakeup:
@@ -618,16 +633,11 @@ class Wakeup:
 def _park(hub):
     # The current greenlet blocks: switch into the next greenlet of the ready
     # queue that the hub is draining, if any, else into the hub.
-    global _draining
     queue = _draining
     if queue is not None and queue.hub is hub:
-        wakeup = queue._pop()
-        if wakeup is not None:
-            glet = wakeup.greenlet
-            value = wakeup.value
-            wakeup.greenlet = None
-            wakeup.value = None
-            return _greenlet_switch(glet, value)
+        result = queue._switch_next()
+        if result is not _EMPTY:
+            return result
     return _greenlet_switch(hub)
 
 
@@ -637,16 +647,8 @@ def _drain(queue):
     global _draining
     queue.scheduled = False
     try:
-        while True:
-            wakeup = queue._pop()
-            if wakeup is None:
-                break
-            glet = wakeup.greenlet
-            value = wakeup.value
-            wakeup.greenlet = None
-            wakeup.value = None
-            _draining = queue
-            _greenlet_switch(glet, value)
+        while queue._switch_next() is not _EMPTY:
+            pass
     finally:
         _draining = None
         if queue.next < len(queue.items) and not queue.scheduled:
