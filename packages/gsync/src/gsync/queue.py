@@ -268,30 +268,11 @@ class Queue:
             return self._take()
         if not block:
             raise Empty
-        return self._get_blocking(timeout)
+        return self._wait_for_item(timeout, True)
 
     def get_nowait(self) -> Any:
         """Remove and return an item if one is there at once, else raise :class:`Empty`."""
         return self.get(False)
-
-    def _get_blocking(self, timeout):
-        t = None if timeout is None else Timeout.start_new(timeout)
-        getters = self._getters
-        try:
-            while True:
-                if getters.park(t) is not None:
-                    raise Empty
-                # Woken by _unlock because an item is there: take it ourselves.
-                if len(self.queue):
-                    item = self._get()
-                    if self._putters and self._notifier is None:
-                        self._schedule_unlock()
-                    return item
-                if self._maxsize == 0 and self._putters:
-                    return self._take()
-        finally:
-            if t is not None:
-                t.cancel()
 
     # -- peek ----------------------------------------------------------------
 
@@ -312,25 +293,34 @@ class Queue:
             return self._putters.first().item
         if not block:
             raise Empty
-        return self._peek_blocking(timeout)
+        return self._wait_for_item(timeout, False)
 
     def peek_nowait(self) -> Any:
         """Return the next item, left in the queue, if there is one at once; else :class:`Empty`."""
         return self.peek(False)
 
-    def _peek_blocking(self, timeout):
+    def _wait_for_item(self, timeout, take):
+        # Wait in line with the getters until an item is there, at most
+        # ``timeout`` seconds (then Empty); return it, taken out (get) or
+        # left in place (peek).
         t = None if timeout is None else Timeout.start_new(timeout)
         getters = self._getters
         try:
             while True:
                 if getters.park(t) is not None:
                     raise Empty
-                # Woken by _unlock because an item is there: look, and leave it
-                # (_unlock then wakes the next getter for the same item).
+                # Woken by _unlock because an item is there.
                 if len(self.queue):
-                    return self._peek()
+                    if not take:
+                        # Look, and leave it (_unlock then wakes the next
+                        # getter for the same item).
+                        return self._peek()
+                    item = self._get()
+                    if self._putters and self._notifier is None:
+                        self._schedule_unlock()
+                    return item
                 if self._maxsize == 0 and self._putters:
-                    return self._putters.first().item
+                    return self._take() if take else self._putters.first().item
         finally:
             if t is not None:
                 t.cancel()
