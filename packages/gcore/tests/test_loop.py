@@ -187,6 +187,28 @@ def test_loop_ref_keeps_run_alive_until_unref(loop):
     assert loop.ref_count == 0
 
 
+def test_cancel_events_cancels_every_pending_gcore_event(loop, sockpair):
+    # What ghub calls on the loop of a thread that ended: gcore's events go,
+    # the loop's own machinery (callbacks, run_callback_threadsafe) stays.
+    fired = []
+    t = gcore.timer(3600, fired.append, "timer", loop=loop)
+    ev = gcore.read_event(sockpair[0], lambda *a: fired.append("read"), loop=loop, ref=False)
+    persistent = gcore.event(EV_READ | gcore.EV_PERSIST, sockpair[0],
+                             lambda *a: fired.append("persistent"), loop=loop)
+    persistent.add()
+    done = gcore.timer(0, fired.append, "done", loop=loop)
+    done.cancel()
+    assert loop.ref_count == 2
+    assert loop._cancel_events() == 3
+    assert not (t.pending or ev.pending or persistent.pending)
+    assert loop.ref_count == 0
+    assert loop._cancel_events() == 0
+    loop.run_callback(fired.append, "callback")
+    sockpair[1].send(b"x")
+    loop.run()
+    assert fired == ["callback"]
+
+
 def test_unref_without_ref(loop):
     with pytest.raises(ValueError):
         loop.unref()

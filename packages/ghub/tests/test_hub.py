@@ -1127,6 +1127,40 @@ def test_threads_running_hubs_do_not_leak_their_loops():
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
                     reason="counts descriptors through /proc/self/fd (Linux)")
+def test_timers_still_armed_when_a_thread_ends_do_not_keep_its_loop():
+    # A timer or a spawn_later armed in a thread that ends holds itself until
+    # it fires, which it never will: the ending hub cancels it, so that the
+    # loop and its descriptors go with the thread.
+    import gc
+
+    fired = []
+
+    def work():
+        h = get_hub()
+        ghub.spawn_later(3600, fired.append, "spawn_later")
+        gcore.timer(3600, fired.append, "timer", loop=h.loop)
+        sleep(0.001)
+
+    def run_threads(n):
+        for _ in range(n):
+            t = threading.Thread(target=work)
+            t.start()
+            t.join(10)
+            assert not t.is_alive()
+
+    run_threads(2)   # warm up
+    gc.collect()
+    start = _open_fds()
+    loops_before = sum(1 for o in gc.get_objects() if type(o) is gcore.Loop)
+    run_threads(10)
+    gc.collect()
+    assert _open_fds() - start <= 1
+    assert sum(1 for o in gc.get_objects() if type(o) is gcore.Loop) - loops_before <= 0
+    assert fired == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+                    reason="counts descriptors through /proc/self/fd (Linux)")
 def test_a_threads_hub_is_stopped_when_the_thread_ends_without_gc():
     import weakref
 

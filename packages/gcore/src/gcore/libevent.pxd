@@ -98,5 +98,9 @@ cdef extern from "event2/event.h" nogil:
     void event_active(c_event *ev, int res, short ncalls)
     int event_pending(const c_event *ev, short events, timeval *tv)
     int event_priority_set(c_event *ev, int priority)
+    event_callback_fn event_get_callback(const c_event *ev)
+    void *event_get_callback_arg(const c_event *ev)
+    ctypedef int (*event_base_foreach_event_cb)(const event_base *, const c_event *, void *) noexcept
+    int event_base_foreach_event(event_base *base, event_base_foreach_event_cb fn, void *arg)
     evutil_socket_t event_get_fd(const c_event *ev)
     short event_get_events(const c_event *ev)

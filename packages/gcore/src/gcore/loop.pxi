@@ -74,6 +74,17 @@ cdef void _loop_callbacks_cb(evutil_socket_t fd, short evtype, void *arg) noexce
     loop._run_callbacks()
 
 
+cdef int _collect_gcore_event(const event_base *base, const c_event *ev, void *found) noexcept with gil:
+    # Loop._cancel_events: the events that are gcore events (libevent's own,
+    # evhttp's and evdns's, and the loop's callback queue are not).
+    if event_get_callback(ev) == <event_callback_fn>_event_trampoline:
+        try:
+            (<list>found).append(<object>event_get_callback_arg(ev))
+        except MemoryError:
+            return -1
+    return 0
+
+
 cdef class Loop:
     """Loop(default=False, avoid=(), precise_timer=False)
 --
@@ -262,6 +273,23 @@ cdef class Loop:
             # After a fork the default resolver's sockets are shared with the
             # parent: end it here; the next query makes a fresh one.
             dns_shutdown(True)
+
+    def _cancel_events(self):
+        """Cancel every gcore event pending on this loop; return how many there were.
+
+        For gstack's layers: ghub calls it on the loop of a thread that
+        ended, so that a timer or an I/O event still armed there (a greenlet
+        of that thread blocked for ever) does not keep the loop, and its
+        descriptors, alive. libevent's own events and the loop's are left.
+        """
+        cdef list found = []
+        self._check()
+        # (event_base_foreach_event forbids changing the base from its
+        # callback: collect first, cancel after.)
+        event_base_foreach_event(self._base, _collect_gcore_event, <void *>found)
+        for ev in found:
+            (<event>ev).cancel()
+        return len(found)
 
     # -- liveness ------------------------------------------------------------
 

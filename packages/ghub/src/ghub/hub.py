@@ -411,6 +411,12 @@ def _end_thread_hub(hub):
         loop.error_handler = None
     if loop.signal_error_handler == hub._handle_signal_error:
         loop.signal_error_handler = None
+    # A timer or an event still armed (a spawn_later, a timer that was never
+    # going to fire in time) holds itself and so its loop: nothing can run
+    # it any more. (One that a greenlet of this thread still blocks on stays
+    # with that greenlet's frames, which greenlet never frees for a thread
+    # that ended.)
+    loop._cancel_events()
 
 
 def _no_token():
