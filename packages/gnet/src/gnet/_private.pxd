@@ -27,8 +27,10 @@ cdef class IOEvent(_event):
     cdef _call(self, short evtype)
 
 
-@cython.locals(ev=IOEvent, loop=Loop)
+@cython.locals(ev=IOEvent)
 cpdef wait_io(sock, int evtype, timeout)
+@cython.locals(loop=Loop)
+cdef _wait_on(IOEvent ev, hub, timeout, sock)
 
 cdef int _drained_fd
 cdef bint _drained_sent

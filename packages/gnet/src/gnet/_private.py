@@ -182,9 +182,12 @@ def wait_if_drained(sock, fd):
     if timeout is not None and not timeout:
         return False   # non-blocking: the call itself says "would block"
     ev = sock._read_event
-    if ev is None or not ev.skippable or ev.closed or ev.hub is not get_hub():
+    if ev is None or not ev.skippable or ev.closed:
         return False
-    wait_io(sock, EV_READ, timeout)
+    hub = get_hub()
+    if ev.hub is not hub:
+        return False
+    _wait_on(ev, hub, timeout, sock)
     return True
 
 
@@ -208,9 +211,14 @@ def wait_io(sock, evtype, timeout):
         ev = sock._write_event
         if ev is None or ev.hub is not hub:
             ev = sock._write_event = _event_for(sock, ev, EV_WRITE, hub)
+    _wait_on(ev, hub, timeout, sock)
+
+
+def _wait_on(ev, hub, timeout, sock):
+    # wait_io's wait, once it has the socket's event on ``hub``'s loop.
     waiting = ev.waiting
     if waiting is not None:
-        what = "read from" if evtype == EV_READ else "write to"
+        what = "read from" if ev.events & EV_READ else "write to"
         raise RuntimeError(
             f"another greenlet ({waiting!r}) is already waiting to {what} {sock!r}")
     current = getcurrent()
