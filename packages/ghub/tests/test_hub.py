@@ -1093,32 +1093,23 @@ def _open_fds():
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
-                    reason="counts descriptors through /proc/self/fd (Linux)")
-def test_threads_running_hubs_do_not_leak_their_loops():
+def _assert_threads_leave_no_loop(work, n):
+    """Run ``work`` in ``n`` threads one after the other (after two to warm up):
+    no ``gcore.Loop`` and none of its descriptors may be left afterwards."""
     import gc
 
-    def work(results):
-        h = get_hub()
-        g = spawn(sleep, 0.001)
-        sleep(0)
-        g.join()
-        results.append(g.successful() and h.loop.ref_count == 0)
-
-    def run_threads(n):
-        results = []
-        for _ in range(n):
-            t = threading.Thread(target=work, args=(results,))
+    def run_threads(count):
+        for _ in range(count):
+            t = threading.Thread(target=work)
             t.start()
             t.join(10)
             assert not t.is_alive()
-        assert results == [True] * n
 
     run_threads(2)   # warm up (imports, the first thread's leftovers)
     gc.collect()
     start = _open_fds()
     loops_before = sum(1 for o in gc.get_objects() if type(o) is gcore.Loop)
-    run_threads(20)
+    run_threads(n)
     gc.collect()
     # Each leaked loop held 4 descriptors (epoll, its wake-up pair...): none may be left.
     assert _open_fds() - start <= 1
@@ -1127,12 +1118,26 @@ def test_threads_running_hubs_do_not_leak_their_loops():
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
                     reason="counts descriptors through /proc/self/fd (Linux)")
+def test_threads_running_hubs_do_not_leak_their_loops():
+    results = []
+
+    def work():
+        h = get_hub()
+        g = spawn(sleep, 0.001)
+        sleep(0)
+        g.join()
+        results.append(g.successful() and h.loop.ref_count == 0)
+
+    _assert_threads_leave_no_loop(work, 20)
+    assert results == [True] * 22
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+                    reason="counts descriptors through /proc/self/fd (Linux)")
 def test_timers_still_armed_when_a_thread_ends_do_not_keep_its_loop():
     # A timer or a spawn_later armed in a thread that ends holds itself until
     # it fires, which it never will: the ending hub cancels it, so that the
     # loop and its descriptors go with the thread.
-    import gc
-
     fired = []
 
     def work():
@@ -1141,21 +1146,7 @@ def test_timers_still_armed_when_a_thread_ends_do_not_keep_its_loop():
         gcore.timer(3600, fired.append, "timer", loop=h.loop)
         sleep(0.001)
 
-    def run_threads(n):
-        for _ in range(n):
-            t = threading.Thread(target=work)
-            t.start()
-            t.join(10)
-            assert not t.is_alive()
-
-    run_threads(2)   # warm up
-    gc.collect()
-    start = _open_fds()
-    loops_before = sum(1 for o in gc.get_objects() if type(o) is gcore.Loop)
-    run_threads(10)
-    gc.collect()
-    assert _open_fds() - start <= 1
-    assert sum(1 for o in gc.get_objects() if type(o) is gcore.Loop) - loops_before <= 0
+    _assert_threads_leave_no_loop(work, 10)
     assert fired == []
 
 
