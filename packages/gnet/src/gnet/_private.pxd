@@ -29,7 +29,7 @@ cdef class IOEvent(_event):
 
 @cython.locals(ev=IOEvent)
 cpdef wait_io(sock, int evtype, timeout)
-@cython.locals(loop=Loop)
+@cython.locals(loop=Loop, edge=bint)
 cdef _wait_on(IOEvent ev, hub, timeout, sock)
 
 cdef int _drained_fd

@@ -222,29 +222,28 @@ def _wait_on(ev, hub, timeout, sock):
         raise RuntimeError(
             f"another greenlet ({waiting!r}) is already waiting to {what} {sock!r}")
     current = getcurrent()
-    ev.waiting = current
     loop = ev.loop
-    if ev.edge:
+    edge = ev.edge
+    timer = None
+    if edge:
         ev.add()   # (registered already after the first wait: then a no-op)
-        timer = None
         if timeout is not None:
             timer = loop._start_timer(timeout, wake_timed_out, (ev, current))
         loop.ref()   # the registered event does not count: this wait does
-        try:
-            result = _switch_to_hub(hub)
-        finally:
-            ev.waiting = None
-            ev.wakeup.cancel()
+    else:
+        ev.add(timeout)
+    # (Only once armed: an add that failed leaves nobody waiting.)
+    ev.waiting = current
+    try:
+        result = _switch_to_hub(hub)
+    finally:
+        ev.waiting = None
+        ev.wakeup.cancel()
+        if edge:
             loop.unref()
             if timer is not None:
                 timer.cancel()
-    else:
-        ev.add(timeout)
-        try:
-            result = _switch_to_hub(hub)
-        finally:
-            ev.waiting = None
-            ev.wakeup.cancel()
+        else:
             ev.cancel()
     if result is CLOSED:
         raise closed_error()
