@@ -46,6 +46,7 @@ cdef class _ReadyQueue:
     cdef bint scheduled
 
     cdef Wakeup _pop(self)
+    cdef _schedule(self)
     @cython.locals(wakeup=Wakeup)
     cdef _switch_next(self)
 

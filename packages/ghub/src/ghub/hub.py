@@ -581,6 +581,12 @@ class _ReadyQueue:
             self.next = 0
         return None
 
+    def _schedule(self):
+        # Drain the queue from a loop callback (once, however many wake-ups).
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop._run_callback(_drain, (self,))
+
     def _switch_next(self):
         # Switch into the next queued greenlet (return what switches back),
         # or return _EMPTY at once when none is left.
@@ -624,9 +630,7 @@ class Wakeup:
             return   # (already in the queue: it takes the new value)
         self.queued = True
         queue.items.append(self)
-        if not queue.scheduled:
-            queue.scheduled = True
-            queue.loop._run_callback(_drain, (queue,))
+        queue._schedule()
 
     def cancel(self) -> None:
         """The wait ended: drop the switch if it is still queued."""
@@ -657,10 +661,9 @@ def _drain(queue):
             pass
     finally:
         _draining = None
-        if queue.next < len(queue.items) and not queue.scheduled:
+        if queue.next < len(queue.items):
             # (an error came out of a switch: the rest runs in a next callback)
-            queue.scheduled = True
-            queue.loop._run_callback(_drain, (queue,))
+            queue._schedule()
 
 
 class Waiter:
